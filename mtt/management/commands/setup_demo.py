@@ -1,0 +1,41 @@
+"""Prepare the embedded demo of `make run`: a practice-admin login on an empty database.
+
+The login is written to ``var/demo-logins.txt`` (readable by the owner only) so every start can
+print it again; an existing database keeps its users and passwords.
+"""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+DEMO_ADMIN = "admin"
+
+
+class Command(BaseCommand):
+    help = "Create the demo practice admin on an empty database and print the demo logins."
+
+    def handle(self, *args, **options):
+        logins_file = settings.VAR_DIR / "demo-logins.txt"
+        user_model = get_user_model()
+        with transaction.atomic():
+            if not user_model.objects.exists():
+                password = secrets.token_urlsafe(12)
+                user_model.objects.create_superuser(
+                    DEMO_ADMIN, email="admin@example.org", password=password
+                )
+                logins_file.parent.mkdir(parents=True, exist_ok=True)
+                logins_file.write_text(f"practice admin: {DEMO_ADMIN} / {password}\n")
+                logins_file.chmod(0o600)
+        if logins_file.exists():
+            port = os.environ.get("PORT", "8000")
+            self.stdout.write(self.style.SUCCESS(f"Demo logins (http://127.0.0.1:{port}/admin/):"))
+            self.stdout.write(logins_file.read_text())
+        else:
+            self.stdout.write(
+                "The database already had users; demo logins were not created. "
+                "Use `manage.py createsuperuser` or `manage.py changepassword`."
+            )

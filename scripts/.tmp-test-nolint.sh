@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite, stopping at the first failure (exit status non-zero):
+#   ruff check, ruff format --check, makemigrations --check, then pytest (-n 2, pytest-xdist) with
+#   unit, integration (real PostgreSQL and Redis) and browser tests (Debian's Chromium).
+# Servers come from scripts/test-services.sh (DATABASE_URL / REDIS_URL, the local standard ports, or
+# throwaway servers that are stopped again when this script ends, failed or not).
+# Arguments go to pytest, e.g. `scripts/test.sh -k today` or `make test PYTEST_ARGS='-k today'`.
+# Expects the virtual environment that `make venv` builds (VENV, default .venv).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+VENV=${VENV:-.venv}
+bin=$VENV/bin
+step() { printf '\n==> %s\n' "$*"; }
+
+# Lint first: it needs no servers and fails fastest.
+
+step "Chromium for the browser tests"
+scripts/install-chromium.sh
+
+step "PostgreSQL and Redis"
+# shellcheck source=scripts/test-services.sh
+source scripts/test-services.sh
+echo "DATABASE_URL=$DATABASE_URL"
+echo "REDIS_URL=$REDIS_URL"
+
+step "makemigrations --check"
+DEBUG=1 "$bin/python" manage.py makemigrations --check --dry-run
+
+step "pytest"
+"$bin/pytest" -n 2 -p no:cacheprovider "$@"
