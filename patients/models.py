@@ -1,0 +1,490 @@
+"""Patients, their screening, programme assignments and the sessions they log.
+
+Writes go through ``patients.services``; rules (due-ness, flags, readiness) live in
+``patients.rules`` as pure functions.
+"""
+
+from datetime import time
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import DailyHabit, Dosage, Exercise, Phase, Program
+
+NRS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+
+
+class PatientQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The patients a user may see: all for the practice admin, their own for a therapist,
+        themselves for a patient. The one scoping rule for admin, portal, API and exports."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.is_staff:
+            return self.filter(therapist=user)
+        return self.filter(user=user)
+
+
+class Patient(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="patient", verbose_name=_("user")
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="patients",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("therapist"),
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    reminder_time = models.TimeField(_("reminder time"), default=time(18, 0))
+    reminder_channel = models.CharField(
+        _("reminder channel"),
+        max_length=10,
+        choices=ReminderChannel.choices,
+        default=ReminderChannel.EMAIL,
+    )
+    reminder_opt_out = models.BooleanField(_("no reminders"), default=False)
+    habit_reminders = models.BooleanField(_("remind me of daily habits"), default=False)
+    quiet_hours_start = models.TimeField(_("quiet hours from"), default=time(21, 0))
+    quiet_hours_end = models.TimeField(_("quiet hours until"), default=time(7, 0))
+    pain_limit = models.PositiveSmallIntegerField(
+        _("pain limit (NRS 0–10)"),
+        default=3,
+        validators=NRS,
+        help_text=_("Exercise pain above this value flags a session."),
+    )
+    diagnosis = models.TextField(_("diagnosis"), max_length=2000, blank=True)
+    chronic_inflammatory_disease = models.BooleanField(
+        _("chronic inflammatory disease"),
+        default=False,
+        help_text=_("For example Crohn's disease, rheumatoid arthritis, ankylosing spondylitis."),
+    )
+    relevant_conditions = models.TextField(_("relevant conditions"), max_length=2000, blank=True)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    consent_version = models.CharField(_("consent version"), max_length=20, blank=True)
+    calendar_token = models.CharField(
+        _("calendar feed key"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "id"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class RedFlagSign(models.TextChoices):
+    """Red flags grouped as the German guideline (NVL Nicht-spezifischer Kreuzschmerz) does."""
+
+    FRACTURE_TRAUMA = "fracture_trauma", _("Fracture: major trauma or a fall")
+    FRACTURE_OSTEOPOROSIS = (
+        "fracture_osteoporosis",
+        _("Fracture: osteoporosis or long-term corticosteroids"),
+    )
+    TUMOUR_HISTORY = "tumour_history", _("Tumour: history of cancer")
+    TUMOUR_WEIGHT_LOSS = "tumour_weight_loss", _("Tumour: unexplained weight loss")
+    TUMOUR_NIGHT_PAIN = "tumour_night_pain", _("Tumour: severe pain at night or at rest")
+    INFECTION_FEVER = "infection_fever", _("Infection: fever or chills")
+    INFECTION_IMMUNE = (
+        "infection_immune",
+        _("Infection: weakened immune system, recent infection or injection"),
+    )
+    CAUDA_SADDLE = "cauda_saddle", _("Radiculopathy: numbness in the saddle area")
+    CAUDA_BLADDER = "cauda_bladder", _("Radiculopathy: bladder or bowel dysfunction")
+    LEG_WEAKNESS = "leg_weakness", _("Radiculopathy: progressive leg weakness")
+
+    @classmethod
+    def group_of(cls, sign: str) -> str:
+        return sign.split("_", 1)[0]
+
+
+class RedFlagSource(models.TextChoices):
+    INTAKE = "intake", _("intake screening")
+    SESSION = "session", _("session check-in")
+
+
+class RedFlag(models.Model):
+    """A red flag found at intake or reported in a session. While one is unresolved the patient
+    cannot get an active programme; a therapist resolves it with a clearance note."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="red_flags", verbose_name=_("patient")
+    )
+    sign = models.CharField(_("sign"), max_length=30, choices=RedFlagSign.choices)
+    source = models.CharField(_("found at"), max_length=10, choices=RedFlagSource.choices)
+    session = models.ForeignKey(
+        "SessionLog",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="red_flags",
+        verbose_name=_("session"),
+    )
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
+    )
+    clearance_note = models.TextField(_("medical clearance"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["patient", "cleared_at"], name="redflag_patient_open")]
+        verbose_name = _("red flag")
+        verbose_name_plural = _("red flags")
+
+    def __str__(self):
+        return self.get_sign_display()
+
+
+class Screening(models.Model):
+    """The intake screening: who asked the red-flag questions when, and what they noted."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="screenings", verbose_name=_("patient")
+    )
+    screened_at = models.DateTimeField(_("screened"))
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("screened by"),
+    )
+    notes = models.TextField(_("notes"), max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["-screened_at"]
+        verbose_name = _("screening")
+        verbose_name_plural = _("screenings")
+
+    def __str__(self):
+        return f"{self.patient} {self.screened_at:%Y-%m-%d}"
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    PAUSED = "paused", _("paused")
+    COMPLETED = "completed", _("completed")
+
+
+class Assignment(models.Model):
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="assignments", verbose_name=_("patient")
+    )
+    program = models.ForeignKey(
+        Program, models.PROTECT, related_name="assignments", verbose_name=_("programme")
+    )
+    current_phase = models.ForeignKey(
+        Phase, models.PROTECT, related_name="+", verbose_name=_("current phase")
+    )
+    phase_started_on = models.DateField(_("in this phase since"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.ACTIVE,
+    )
+    start_date = models.DateField(_("start date"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status__in=["active", "paused"]),
+                name="assignment_one_open_per_patient",
+                violation_error_message=_("The patient already has an open programme."),
+            )
+        ]
+        verbose_name = _("programme assignment")
+        verbose_name_plural = _("programme assignments")
+
+    def __str__(self):
+        return f"{self.program} – {self.current_phase}"
+
+
+class PrescriptionItem(Dosage):
+    """One exercise of a patient's prescription with its own dose. Copied from the programme;
+    the therapist may override dose and frequency, or remove it (``removed_at``)."""
+
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="items", verbose_name=_("assignment")
+    )
+    exercise = models.ForeignKey(
+        Exercise, models.PROTECT, related_name="+", verbose_name=_("exercise")
+    )
+    phase = models.ForeignKey(Phase, models.PROTECT, related_name="+", verbose_name=_("phase"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["phase__number", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "exercise"], name="prescription_exercise_unique"
+            )
+        ]
+        verbose_name = _("prescribed exercise")
+        verbose_name_plural = _("prescription")
+
+    def __str__(self):
+        return str(self.exercise)
+
+
+class PhaseChangeKind(models.TextChoices):
+    START = "start", _("start")
+    ADVANCE = "advance", _("advance")
+    REGRESS = "regress", _("regress")
+
+
+class PhaseChange(models.Model):
+    """History of phase moves: from, to, who, when, why."""
+
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="phase_changes", verbose_name=_("assignment")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PhaseChangeKind.choices)
+    from_phase = models.ForeignKey(
+        Phase, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from")
+    )
+    to_phase = models.ForeignKey(Phase, models.PROTECT, related_name="+", verbose_name=_("to"))
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("phase change")
+        verbose_name_plural = _("phase changes")
+
+    def __str__(self):
+        return f"{self.from_phase or '–'} → {self.to_phase}"
+
+
+class SessionLog(models.Model):
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="sessions", verbose_name=_("patient")
+    )
+    assignment = models.ForeignKey(
+        Assignment, models.CASCADE, related_name="sessions", verbose_name=_("assignment")
+    )
+    phase = models.ForeignKey(Phase, models.PROTECT, related_name="+", verbose_name=_("phase"))
+    performed_at = models.DateTimeField(_("performed"))
+    local_date = models.DateField(_("day (patient's time zone)"))
+    pain_before = models.PositiveSmallIntegerField(_("pain before"), validators=NRS)
+    pain_after = models.PositiveSmallIntegerField(_("pain after"), validators=NRS)
+    rpe = models.PositiveSmallIntegerField(_("effort (Borg CR10)"), validators=NRS)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    red_flag_saddle_numbness = models.BooleanField(_("new numbness in the saddle area"))
+    red_flag_bladder_bowel = models.BooleanField(_("bladder or bowel changes"))
+    red_flag_leg_weakness = models.BooleanField(_("new leg weakness"))
+    flagged = models.BooleanField(_("flagged"), default=False)
+    flag_reasons = models.JSONField(_("flag reasons"), default=list, blank=True)
+    # NULL, not "", when absent: the unique constraint applies to given keys only.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001
+    request_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("logged"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-performed_at"], name="session_patient_time"),
+            models.Index(fields=["patient", "local_date"], name="session_patient_day"),
+            models.Index(
+                fields=["patient", "-performed_at"],
+                condition=models.Q(flagged=True),
+                name="session_patient_flagged",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="session_idempotency_unique",
+            )
+        ]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self):
+        return f"{self.patient} {self.local_date}"
+
+
+class ExerciseEntry(models.Model):
+    session = models.ForeignKey(
+        SessionLog, models.CASCADE, related_name="entries", verbose_name=_("session")
+    )
+    exercise = models.ForeignKey(
+        Exercise, models.PROTECT, related_name="+", verbose_name=_("exercise")
+    )
+    sets_done = models.PositiveSmallIntegerField(
+        _("sets done"), default=0, validators=[MaxValueValidator(20)]
+    )
+    reps = models.PositiveSmallIntegerField(
+        _("repetitions per set"), null=True, blank=True, validators=[MaxValueValidator(200)]
+    )
+    duration_s = models.PositiveSmallIntegerField(
+        _("duration per set (s)"), null=True, blank=True, validators=[MaxValueValidator(3600)]
+    )
+    load_kg = models.DecimalField(
+        _("load (kg)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
+    )
+    pain = models.PositiveSmallIntegerField(
+        _("pain during the exercise"), null=True, blank=True, validators=NRS
+    )
+    skipped = models.BooleanField(_("skipped"), default=False)
+    skip_reason = models.CharField(_("why skipped"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("exercise entry")
+        verbose_name_plural = _("exercise entries")
+
+    def __str__(self):
+        return str(self.exercise)
+
+
+class NextDayCheck(models.Model):
+    """The 24-hour response: how the back feels the day after a session."""
+
+    session = models.OneToOneField(
+        SessionLog, models.CASCADE, related_name="next_day_check", verbose_name=_("session")
+    )
+    answered_at = models.DateTimeField(_("answered"))
+    pain = models.PositiveSmallIntegerField(_("pain now"), validators=NRS)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    flagged = models.BooleanField(_("flagged"), default=False)
+
+    class Meta:
+        verbose_name = _("next-day check")
+        verbose_name_plural = _("next-day checks")
+
+    def __str__(self):
+        return f"{self.session} +1"
+
+
+class FlagKind(models.TextChoices):
+    PAIN_ABOVE_LIMIT = "pain_above_limit", _("pain above the limit")
+    PAIN_RISE = "pain_rise", _("pain rose during the session")
+    NEXT_DAY_WORSE = "next_day_worse", _("worse the next day")
+    RED_FLAG = "red_flag", _("red flag reported")
+
+
+class Alert(models.Model):
+    """Something a therapist must look at: a flagged session, a bad next-day check, a red flag
+    reported in a session. Stays open until acknowledged."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="alerts", verbose_name=_("patient")
+    )
+    session = models.ForeignKey(
+        SessionLog,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("session"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FlagKind.choices)
+    details = models.JSONField(_("details"), default=list, blank=True)
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "acknowledged_at"], name="alert_patient_open")]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class HabitCheck(models.Model):
+    """A daily habit ticked off on a day (count: how often that day)."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="habit_checks", verbose_name=_("patient")
+    )
+    habit = models.ForeignKey(DailyHabit, models.CASCADE, related_name="+", verbose_name=_("habit"))
+    day = models.DateField(_("day"))
+    count = models.PositiveSmallIntegerField(
+        _("times"), default=1, validators=[MaxValueValidator(24)]
+    )
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "habit", "day"], name="habit_check_unique")
+        ]
+        verbose_name = _("habit check")
+        verbose_name_plural = _("habit checks")
+
+    def __str__(self):
+        return f"{self.habit} {self.day}"
