@@ -4,9 +4,12 @@ Writes go through ``patients.services``; rules (due-ness, flags, readiness) live
 ``patients.rules`` as pure functions.
 """
 
+import functools
+import zoneinfo
 from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,17 @@ from django.utils.translation import gettext_lazy as _
 from programs.models import DailyHabit, Dosage, Exercise, Phase, Program
 
 NRS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value})
+
 
 
 class Language(models.TextChoices):
@@ -53,7 +67,9 @@ class Patient(models.Model):
     language = models.CharField(
         _("language"), max_length=5, choices=Language.choices, default=Language.GERMAN
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
+    )
     reminder_time = models.TimeField(_("reminder time"), default=time(18, 0))
     reminder_channel = models.CharField(
         _("reminder channel"),
