@@ -27,4 +27,4 @@ RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home m
 USER mtt
 
 EXPOSE 8000
-CMD ["gunicorn", "mtt.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "mtt.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--no-control-socket", "--access-logfile", "-"]

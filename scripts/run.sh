@@ -58,7 +58,7 @@ start() {
     names[$!]=$name
 }
 
-start web "$bin/gunicorn" mtt.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile -
+start web "$bin/gunicorn" mtt.wsgi --bind "127.0.0.1:$PORT" --workers 2 --no-control-socket --access-logfile -
 start worker "$bin/celery" -A mtt worker --loglevel=INFO --concurrency 2
 start beat "$bin/celery" -A mtt beat --loglevel=INFO
 
