@@ -29,7 +29,6 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(zone)s"), params={"zone": value})
 
 
-
 class Language(models.TextChoices):
     GERMAN = "de", _("German")
     ENGLISH = "en", _("English")
