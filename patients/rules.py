@@ -1,0 +1,492 @@
+"""Pure domain rules: the patient's calendar day, due-ness, adherence, session flags, readiness.
+
+The admin, the portal, the API and the reminder task all call these functions, so each rule of
+SPEC §1 is stated once. They take plain values (days, pain scores, counts), never model instances
+or querysets: selectors fetch the numbers with set-based queries and the rules stay easy to test.
+
+Rounding is always *down* (floor) to two places, so a value that passes a threshold such as 80 %
+was truly at or above it; no patient is declared ready by rounding.
+"""
+
+import bisect
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+type Text = str | Promise
+
+DEFAULT_TIME_ZONE = "Europe/Berlin"
+
+NRS_MIN, NRS_MAX = 0, 10
+PAIN_RISE = 2  # points from before to after a session that flag it
+NEXT_DAY_WORSE = 2  # points worse the next morning than before the session
+SAFE_PAIN_MAX = 3  # Silbernagel 2007: 0–3 safe
+ACCEPTABLE_PAIN_MAX = 5  # 4–5 acceptable, above 5 too high
+
+READY_MIN_DAYS = 14
+READY_ADHERENCE = Decimal("0.80")
+ADHERENCE_WINDOW_DAYS = 14  # readiness looks at adherence over this many days
+FLAG_WINDOW_DAYS = 7  # … and at flagged sessions over this many days
+PAIN_TREND_WINDOW_DAYS = 7  # pain_trend compares the last N days with the N before
+PAIN_TREND_MIN_VALUES = 2  # fewer values per window is noise, not a trend
+PAIN_TREND_RISING = Decimal(1)  # mean pain up by this much counts as rising
+
+
+# --- Calendar days -------------------------------------------------------------------------
+
+
+def local_day(instant: datetime, time_zone: str | tzinfo | None = DEFAULT_TIME_ZONE) -> date:
+    """The patient's own calendar day for an instant.
+
+    Due-ness, adherence and reminders count the patient's days, so a session at 00:30 in Berlin
+    belongs to that Berlin day although it is still the previous day in UTC. A naive datetime has
+    no defined day and is refused rather than guessed. An empty zone (a blank profile field)
+    means the default zone.
+    """
+    if instant.utcoffset() is None:
+        raise ValueError("local_day() needs an aware datetime.")
+    zone = time_zone if isinstance(time_zone, tzinfo) else ZoneInfo(time_zone or DEFAULT_TIME_ZONE)
+    return instant.astimezone(zone).date()
+
+
+def week_start(day: date) -> date:
+    """Monday of the ISO week of ``day``: the weekly maximum starts afresh there."""
+    return day - timedelta(days=day.weekday())
+
+
+# --- Due-ness (SPEC §1 scheduling rule) -----------------------------------------------------
+
+
+def is_due(*, day: date, done_days: Iterable[date], interval_days: int, weekly_max: int) -> bool:
+    """Whether a goal's exercises are due on ``day``.
+
+    Due when at least ``interval_days`` have passed since the last done day (a day already done is
+    therefore not due again) and fewer than ``weekly_max`` days were done in that ISO week. Only
+    days up to ``day`` count, so history pages show what was due then, not what later logs imply.
+    """
+    _check_schedule(interval_days, weekly_max)
+    return _due(day, _sorted_days(done_days), interval_days, weekly_max)
+
+
+def next_due_day(
+    *, after: date, done_days: Iterable[date], interval_days: int, weekly_max: int
+) -> date:
+    """The first day on or after ``after`` that is due if nothing more is done.
+
+    Always exists: the Monday after the last done day plus the interval is due at the latest.
+    """
+    _check_schedule(interval_days, weekly_max)
+    done = _sorted_days(done_days)
+    day = after
+    while not _due(day, done, interval_days, weekly_max):
+        day += timedelta(days=1)
+    return day
+
+
+def due_days(
+    *, start: date, end: date, done_days: Iterable[date], interval_days: int, weekly_max: int
+) -> list[date]:
+    """The due days in [start, end], assuming the patient trains on every one of them.
+
+    This is the plan the calendar feed shows: each projected session pushes the next one out by
+    the interval and fills the week towards its maximum, as a real session would.
+    """
+    _check_schedule(interval_days, weekly_max)
+    done = _sorted_days(done_days)
+    projected = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        if _due(day, done, interval_days, weekly_max):
+            bisect.insort(done, day)
+            projected.append(day)
+    return projected
+
+
+def _due(day: date, done: list[date], interval_days: int, weekly_max: int) -> bool:
+    upto = bisect.bisect_right(done, day)  # done[:upto] are the days on or before `day`
+    if upto and (day - done[upto - 1]).days < interval_days:
+        return False
+    return upto - bisect.bisect_left(done, week_start(day)) < weekly_max
+
+
+def _sorted_days(done_days: Iterable[date]) -> list[date]:
+    """Distinct days, sorted; a day trained twice is still one day."""
+    days = set(done_days)
+    if any(isinstance(day, datetime) for day in days):
+        raise TypeError("Pass the patient's calendar days (see local_day()), not datetimes.")
+    return sorted(days)
+
+
+def _check_schedule(interval_days: int, weekly_max: int) -> None:
+    if interval_days < 1 or weekly_max < 1:
+        raise ValueError("interval_days and weekly_max must be at least 1.")
+
+
+# --- Adherence ------------------------------------------------------------------------------
+
+
+def adherence(
+    *, done_days: Iterable[date], weekly_target: Decimal, start: date, end: date
+) -> Decimal:
+    """Sessions done in [start, end] ÷ sessions prescribed (weekly target, pro rata), at most 1.
+
+    Extra sessions do not count above the prescription: training more is not "more adherent".
+    When nothing is prescribed nothing was missed, so the answer is 1.00.
+    """
+    done, prescribed = _capped_counts(done_days, weekly_target, start, end)
+    return _floor_hundredths(done, prescribed)
+
+
+def overall_adherence(
+    items: Iterable[tuple[Iterable[date], Decimal]], *, start: date, end: date
+) -> Decimal:
+    """Adherence across goals: done (capped per goal) ÷ prescribed, summed over goals.
+
+    Capping each goal first keeps extra rolling from hiding skipped strength work. ``items`` holds
+    one ``(done_days, weekly_target)`` pair per goal; no goals means nothing missed, 1.00.
+    """
+    counts = [_capped_counts(days, target, start, end) for days, target in items]
+    return _floor_hundredths(sum(c[0] for c in counts), sum(c[1] for c in counts))
+
+
+def _capped_counts(
+    done_days: Iterable[date], weekly_target: Decimal, start: date, end: date
+) -> tuple[Fraction, Fraction]:
+    """(done capped at prescribed, prescribed) for one goal, as exact fractions of sessions."""
+    if end < start:
+        raise ValueError("The adherence window ends before it starts.")
+    if weekly_target < 0:
+        raise ValueError("weekly_target must not be negative.")
+    done = Fraction(sum(1 for day in _sorted_days(done_days) if start <= day <= end))
+    prescribed = Fraction(Decimal(weekly_target)) * ((end - start).days + 1) / 7
+    return min(done, prescribed), prescribed
+
+
+def _floor_hundredths(numerator: Fraction | int, denominator: Fraction | int) -> Decimal:
+    if not denominator:
+        return Decimal("1.00")
+    return Decimal(math.floor(Fraction(numerator) / Fraction(denominator) * 100)).scaleb(-2)
+
+
+# --- Session flags and the 24-hour response -------------------------------------------------
+
+
+class FlagReason(StrEnum):
+    """Why a session is flagged; the value is the stored code, ``message`` the patient text."""
+
+    RED_FLAG = "red_flag"
+    PAIN_ABOVE_LIMIT = "pain_above_limit"
+    PAIN_RISE = "pain_rise"
+    NEXT_DAY_WORSE = "next_day_worse"
+    NEXT_DAY_PAIN_HIGH = "next_day_pain_high"
+
+    @property
+    def code(self) -> str:
+        return self.value
+
+    @property
+    def message(self) -> Text:
+        return _FLAG_MESSAGES[self]
+
+
+_FLAG_MESSAGES: dict[FlagReason, Text] = {
+    FlagReason.RED_FLAG: _("A warning sign was reported that needs a medical check."),
+    FlagReason.PAIN_ABOVE_LIMIT: _("Pain went above your pain limit during or after the session."),
+    FlagReason.PAIN_RISE: format_lazy(
+        _("Pain after the session was {points} or more points higher than before it."),
+        points=PAIN_RISE,
+    ),
+    FlagReason.NEXT_DAY_WORSE: format_lazy(
+        _("The day after the session your back felt {points} or more points worse than before."),
+        points=NEXT_DAY_WORSE,
+    ),
+    FlagReason.NEXT_DAY_PAIN_HIGH: format_lazy(
+        _("The day after the session pain was above {points}, more than training should cause."),
+        points=ACCEPTABLE_PAIN_MAX,
+    ),
+}
+
+
+class PainZone(StrEnum):
+    """Pain-monitoring zones (Silbernagel 2007)."""
+
+    SAFE = "safe"
+    ACCEPTABLE = "acceptable"
+    TOO_HIGH = "too_high"
+
+
+def pain_zone(pain: int) -> PainZone:
+    """Where a 0–10 pain score lies: 0–3 safe, 4–5 acceptable, above 5 too high."""
+    _check_nrs(pain)
+    if pain <= SAFE_PAIN_MAX:
+        return PainZone.SAFE
+    return PainZone.ACCEPTABLE if pain <= ACCEPTABLE_PAIN_MAX else PainZone.TOO_HIGH
+
+
+def session_flag_reasons(
+    *,
+    pain_limit: int,
+    pain_before: int | None,
+    pain_after: int | None,
+    exercise_pains: Iterable[int | None],
+    red_flags: Iterable[str],
+) -> list[FlagReason]:
+    """Why a just-logged session is flagged (empty: not flagged), most urgent first.
+
+    ``red_flags`` are the codes of the safety questions answered yes. Pain counts as above the
+    limit when an exercise's pain exceeds it, or when pain after the session exceeds it *and* is
+    higher than before: a patient who arrives above the limit and leaves no worse was not hurt by
+    the session, and flagging every such session would hide the ones that did harm.
+    """
+    exercise_pains = list(exercise_pains)
+    _check_nrs(pain_limit, pain_before, pain_after, *exercise_pains)
+    after_above = pain_after is not None and pain_after > pain_limit
+    after_raised = pain_before is None or (pain_after is not None and pain_after > pain_before)
+    checks = {
+        FlagReason.RED_FLAG: any(red_flags),
+        FlagReason.PAIN_ABOVE_LIMIT: any(p is not None and p > pain_limit for p in exercise_pains)
+        or (after_above and after_raised),
+        FlagReason.PAIN_RISE: _rise(pain_before, pain_after) >= PAIN_RISE,
+    }
+    return [reason for reason, flagged in checks.items() if flagged]
+
+
+def next_day_flag_reasons(
+    *, pain_before_session: int | None, pain_next_day: int
+) -> list[FlagReason]:
+    """Flags from the 24-hour response: the back should have settled by the next day.
+
+    Worse by ``NEXT_DAY_WORSE`` or more than before the session flags it; so does next-day pain in
+    the too-high zone even when it was as high before, because loading a back in that state is
+    what the pain-monitoring model advises against and the therapist should know.
+    """
+    _check_nrs(pain_before_session, pain_next_day)
+    reasons = []
+    if _rise(pain_before_session, pain_next_day) >= NEXT_DAY_WORSE:
+        reasons.append(FlagReason.NEXT_DAY_WORSE)
+    if pain_zone(pain_next_day) is PainZone.TOO_HIGH:
+        reasons.append(FlagReason.NEXT_DAY_PAIN_HIGH)
+    return reasons
+
+
+class Advice(StrEnum):
+    """What a flagged session tells the patient to do; declared in the order it is shown."""
+
+    STOP_AND_CONTACT = "stop_and_contact"
+    REDUCE_RANGE_OR_LOAD = "reduce_range_or_load"
+    LESS_LOAD_NEXT_TIME = "less_load_next_time"
+    STAY_BELOW_LIMIT = "stay_below_limit"
+    CONTACT_IF_PERSISTS = "contact_if_persists"
+
+    @property
+    def code(self) -> str:
+        return self.value
+
+    @property
+    def message(self) -> Text:
+        return _ADVICE_MESSAGES[self]
+
+
+_ADVICE_MESSAGES: dict[Advice, Text] = {
+    Advice.STOP_AND_CONTACT: _(
+        "Stop training now and contact your therapist or doctor today. If you cannot reach "
+        "anyone soon, go to an emergency department."
+    ),
+    Advice.REDUCE_RANGE_OR_LOAD: _("Make the movement smaller or use less load."),
+    Advice.LESS_LOAD_NEXT_TIME: _(
+        "Your back needed longer to settle: use less load or fewer repetitions next time."
+    ),
+    Advice.STAY_BELOW_LIMIT: _(
+        "Train only as far as the pain stays below your limit; effort is fine, rising pain is not."
+    ),
+    Advice.CONTACT_IF_PERSISTS: _(
+        "If the pain does not settle within a few days, contact your therapist."
+    ),
+}
+
+_PAIN_ADVICE = (Advice.REDUCE_RANGE_OR_LOAD, Advice.STAY_BELOW_LIMIT, Advice.CONTACT_IF_PERSISTS)
+_NEXT_DAY_ADVICE = (Advice.LESS_LOAD_NEXT_TIME, Advice.CONTACT_IF_PERSISTS)
+_ADVICE_FOR: dict[FlagReason, tuple[Advice, ...]] = {
+    FlagReason.RED_FLAG: (Advice.STOP_AND_CONTACT,),
+    FlagReason.PAIN_ABOVE_LIMIT: _PAIN_ADVICE,
+    FlagReason.PAIN_RISE: _PAIN_ADVICE,
+    FlagReason.NEXT_DAY_WORSE: _NEXT_DAY_ADVICE,
+    FlagReason.NEXT_DAY_PAIN_HIGH: _NEXT_DAY_ADVICE,
+}
+
+
+def session_advice(reasons: Iterable[FlagReason | str]) -> list[Advice]:
+    """What to tell the patient for these flag reasons (stored codes are accepted too).
+
+    A red flag overrides everything else: the only advice is to stop and get help now, so that
+    message is not diluted by tips about load.
+    """
+    reasons = {FlagReason(reason) for reason in reasons}
+    if FlagReason.RED_FLAG in reasons:
+        return [Advice.STOP_AND_CONTACT]
+    wanted = {advice for reason in reasons for advice in _ADVICE_FOR[reason]}
+    return [advice for advice in Advice if advice in wanted]
+
+
+def _rise(before: int | None, after: int | None) -> int:
+    """How much pain rose; 0 when either score is missing (no evidence of a rise)."""
+    return 0 if before is None or after is None else after - before
+
+
+def _check_nrs(*scores: int | None) -> None:
+    if any(s is not None and not NRS_MIN <= s <= NRS_MAX for s in scores):
+        raise ValueError("Pain scores are 0–10 on the numeric rating scale.")
+
+
+# --- Readiness for the next phase (SPEC §1 principle 2) ---------------------------------------
+
+
+class ReadinessCode(StrEnum):
+    NO_OPEN_RED_FLAG = "no_open_red_flag"
+    HAS_NEXT_PHASE = "has_next_phase"
+    TIME_IN_PHASE = "time_in_phase"
+    ADHERENCE = "adherence"
+    NO_RECENT_FLAG = "no_recent_flag"
+    PAIN_NOT_RISING = "pain_not_rising"
+
+
+@dataclass(frozen=True)
+class ReadinessReason:
+    code: ReadinessCode
+    met: bool
+    message: Text
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The software's advice to the therapist, who alone moves a patient on (SPEC §1)."""
+
+    ready: bool
+    reasons: list[ReadinessReason]
+
+
+def pain_trend(*, recent: Iterable[int], earlier: Iterable[int]) -> Decimal | None:
+    """Mean of ``recent`` pain scores minus mean of ``earlier`` ones, floored to 0.01.
+
+    Callers pass e.g. the pain-after scores of the last ``PAIN_TREND_WINDOW_DAYS`` days and of the
+    same span before. None when either window has fewer than ``PAIN_TREND_MIN_VALUES`` scores: one
+    score is an anecdote, and readiness then reports too little data instead of a trend.
+    """
+    recent, earlier = list(recent), list(earlier)
+    if min(len(recent), len(earlier)) < PAIN_TREND_MIN_VALUES:
+        return None
+    change = Fraction(sum(recent), len(recent)) - Fraction(sum(earlier), len(earlier))
+    return _floor_hundredths(change, 1)
+
+
+def readiness(
+    *,
+    today: date,
+    phase_started: date,
+    min_days: int = READY_MIN_DAYS,
+    adherence_14d: Decimal,
+    flagged_last_7d: int,
+    pain_trend: Decimal | None,
+    has_next_phase: bool,
+    open_red_flag: bool,
+) -> Readiness:
+    """Whether the patient looks ready for the next phase, with one explained reason per criterion.
+
+    Time in phase counts whole days since the phase started (started 14 days ago: 14 days). Pain
+    is rising when ``pain_trend`` is ``PAIN_TREND_RISING`` or more.
+    """
+    reasons = [
+        _red_flag_reason(open_red_flag),
+        _next_phase_reason(has_next_phase),
+        _time_reason(max((today - phase_started).days, 0), min_days),
+        _adherence_reason(adherence_14d),
+        _recent_flag_reason(flagged_last_7d),
+        _pain_reason(pain_trend),
+    ]
+    return Readiness(ready=all(reason.met for reason in reasons), reasons=reasons)
+
+
+def _red_flag_reason(open_red_flag: bool) -> ReadinessReason:
+    message = (
+        _("A red flag is open: a therapist has to record medical clearance first.")
+        if open_red_flag
+        else _("No open red flag.")
+    )
+    return ReadinessReason(ReadinessCode.NO_OPEN_RED_FLAG, not open_red_flag, message)
+
+
+def _next_phase_reason(has_next_phase: bool) -> ReadinessReason:
+    message = (
+        _("There is a next phase to move to.")
+        if has_next_phase
+        else _("This is the last phase of the programme.")
+    )
+    return ReadinessReason(ReadinessCode.HAS_NEXT_PHASE, has_next_phase, message)
+
+
+def _time_reason(days: int, min_days: int) -> ReadinessReason:
+    message = format_lazy(
+        ngettext_lazy(
+            "{days} day in this phase; at least {minimum} needed.",
+            "{days} days in this phase; at least {minimum} needed.",
+            days,
+        ),
+        days=days,
+        minimum=min_days,
+    )
+    return ReadinessReason(ReadinessCode.TIME_IN_PHASE, days >= min_days, message)
+
+
+def _adherence_reason(adherence_14d: Decimal) -> ReadinessReason:
+    message = format_lazy(
+        _("Adherence over the last {window} days: {percent} % (at least {minimum} % needed)."),
+        window=ADHERENCE_WINDOW_DAYS,
+        percent=math.floor(adherence_14d * 100),
+        minimum=math.floor(READY_ADHERENCE * 100),
+    )
+    return ReadinessReason(ReadinessCode.ADHERENCE, adherence_14d >= READY_ADHERENCE, message)
+
+
+def _recent_flag_reason(flagged: int) -> ReadinessReason:
+    if not flagged:
+        message = format_lazy(
+            _("No flagged session in the last {window} days."), window=FLAG_WINDOW_DAYS
+        )
+    else:
+        message = format_lazy(
+            ngettext_lazy(
+                "{count} flagged session in the last {window} days.",
+                "{count} flagged sessions in the last {window} days.",
+                flagged,
+            ),
+            count=flagged,
+            window=FLAG_WINDOW_DAYS,
+        )
+    return ReadinessReason(ReadinessCode.NO_RECENT_FLAG, not flagged, message)
+
+
+def _pain_reason(trend: Decimal | None) -> ReadinessReason:
+    if trend is None:
+        return ReadinessReason(
+            ReadinessCode.PAIN_NOT_RISING, True, _("Too little pain data yet to see a trend.")
+        )
+    rising = trend >= PAIN_TREND_RISING
+    text = (
+        _("Pain is rising: {change} points on average against the {window} days before.")
+        if rising
+        else _("Pain is not rising: {change} points on average against the {window} days before.")
+    )
+    # Floored like the trend itself, so "not rising" never shows +1.0.
+    change = f"{trend.quantize(Decimal('0.1'), rounding=ROUND_FLOOR):+}"
+    message = format_lazy(text, change=change, window=PAIN_TREND_WINDOW_DAYS)
+    return ReadinessReason(ReadinessCode.PAIN_NOT_RISING, not rising, message)

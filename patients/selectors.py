@@ -1,0 +1,264 @@
+"""Reads for patients: each selector fetches what one screen needs in a fixed number of queries
+and hands the numbers to the pure functions in ``patients.rules``."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from patients import rules
+from patients.models import (
+    Alert,
+    Assignment,
+    AssignmentStatus,
+    ExerciseEntry,
+    Patient,
+    PrescriptionItem,
+    RedFlag,
+    SessionLog,
+)
+
+ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
+FLAG_WINDOW_DAYS = rules.FLAG_WINDOW_DAYS
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    item: PrescriptionItem
+    due: bool
+    done_today: bool
+    next_due: date
+
+
+def open_assignment(patient: Patient) -> Assignment | None:
+    """The active or paused programme (at most one, by constraint)."""
+    return (
+        Assignment.objects.filter(
+            patient=patient, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED]
+        )
+        .select_related("program", "current_phase")
+        .first()
+    )
+
+
+def active_items(assignment: Assignment) -> QuerySet[PrescriptionItem]:
+    return assignment.items.filter(removed_at__isnull=True).select_related(
+        "exercise__goal", "phase"
+    )
+
+
+def done_days(
+    *, patient_ids: Iterable[int], since: date, until: date
+) -> dict[int, dict[int, list[date]]]:
+    """patient → exercise → days it was done (not skipped), in one query."""
+    rows = (
+        ExerciseEntry.objects.filter(
+            session__patient_id__in=list(patient_ids),
+            session__local_date__gte=since,
+            session__local_date__lte=until,
+            skipped=False,
+        )
+        .values_list("session__patient_id", "exercise_id", "session__local_date")
+        .distinct()
+    )
+    result: dict[int, dict[int, list[date]]] = defaultdict(lambda: defaultdict(list))
+    for patient_id, exercise_id, day in rows:
+        result[patient_id][exercise_id].append(day)
+    return result
+
+
+def _history_start(today: date) -> date:
+    # Due-ness needs the ISO week so far and the longest interval (14 days) before it.
+    return today - timedelta(days=max(ADHERENCE_WINDOW_DAYS, 21))
+
+
+def today_plan(*, patient: Patient, assignment: Assignment, today: date) -> list[PlannedExercise]:
+    """The prescription with what is due today (SPEC scheduling rule, patient's calendar)."""
+    items = list(active_items(assignment))
+    history = done_days(patient_ids=[patient.pk], since=_history_start(today), until=today)
+    days_by_exercise = history.get(patient.pk, {})
+    plan = []
+    for item in items:
+        days = days_by_exercise.get(item.exercise_id, [])
+        plan.append(
+            PlannedExercise(
+                item=item,
+                due=rules.is_due(
+                    day=today,
+                    done_days=days,
+                    interval_days=item.interval_days,
+                    weekly_max=item.weekly_max,
+                ),
+                done_today=today in days,
+                next_due=rules.next_due_day(
+                    after=today,
+                    done_days=days,
+                    interval_days=item.interval_days,
+                    weekly_max=item.weekly_max,
+                ),
+            )
+        )
+    return plan
+
+
+def adherence_for_patients(
+    patient_ids: Iterable[int], *, today: date, days: int = rules.ADHERENCE_WINDOW_DAYS
+) -> dict[int, Decimal]:
+    """Overall adherence over the last ``days`` days (or since the programme started, if that
+    is later) for many patients, in two queries."""
+    patient_ids = list(patient_ids)
+    window_start = today - timedelta(days=days - 1)
+    items = PrescriptionItem.objects.filter(
+        assignment__patient_id__in=patient_ids,
+        assignment__status=AssignmentStatus.ACTIVE,
+        removed_at__isnull=True,
+    ).values_list(
+        "assignment__patient_id", "exercise_id", "weekly_target", "assignment__start_date"
+    )
+    history = done_days(patient_ids=patient_ids, since=window_start, until=today)
+    per_patient: dict[int, list[tuple[list[date], Decimal]]] = defaultdict(list)
+    starts: dict[int, date] = {}
+    for patient_id, exercise_id, weekly_target, start_date in items:
+        starts[patient_id] = min(max(window_start, start_date), today)
+        per_patient[patient_id].append(
+            (history.get(patient_id, {}).get(exercise_id, []), weekly_target)
+        )
+    return {
+        patient_id: rules.overall_adherence(
+            per_patient[patient_id], start=starts[patient_id], end=today
+        )
+        for patient_id in patient_ids
+        if per_patient.get(patient_id)
+    }
+
+
+def pain_values(*, patient: Patient, since: date, until: date) -> list[tuple[date, int, int]]:
+    return list(
+        SessionLog.objects.filter(
+            patient=patient, local_date__gte=since, local_date__lte=until
+        ).values_list("local_date", "pain_before", "pain_after")
+    )
+
+
+def assignment_readiness(*, assignment: Assignment, today: date) -> rules.Readiness:
+    patient = assignment.patient
+    program_phase = assignment.program.program_phases.filter(phase=assignment.current_phase).first()
+    min_days = program_phase.min_days if program_phase else 14
+    adherence = adherence_for_patients([patient.pk], today=today).get(patient.pk, Decimal(0))
+    flagged_last_week = SessionLog.objects.filter(
+        patient=patient, flagged=True, local_date__gt=today - timedelta(days=FLAG_WINDOW_DAYS)
+    ).count()
+    pains = pain_values(patient=patient, since=today - timedelta(days=13), until=today)
+    cut = today - timedelta(days=6)
+    has_next = assignment.program.program_phases.filter(
+        phase__number__gt=assignment.current_phase.number
+    ).exists()
+    return rules.readiness(
+        today=today,
+        phase_started=assignment.phase_started_on,
+        min_days=min_days,
+        adherence_14d=adherence,
+        flagged_last_7d=flagged_last_week,
+        pain_trend=rules.pain_trend(
+            recent=[after for day, _before, after in pains if day >= cut],
+            earlier=[after for day, _before, after in pains if day < cut],
+        ),
+        has_next_phase=has_next,
+        open_red_flag=patient.red_flags.filter(cleared_at__isnull=True).exists(),
+    )
+
+
+def weekly_adherence(*, patient: Patient, today: date, weeks: int = 12) -> list[dict[str, object]]:
+    """Adherence per ISO week (Monday start) for the chart, oldest first, in two queries."""
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=weeks - 1)
+    items = list(
+        PrescriptionItem.objects.filter(
+            assignment__patient=patient, removed_at__isnull=True
+        ).values_list("exercise_id", "weekly_target")
+    )
+    history = done_days(patient_ids=[patient.pk], since=first, until=today).get(patient.pk, {})
+    result = []
+    for week in range(weeks):
+        start = first + timedelta(weeks=week)
+        end = min(start + timedelta(days=6), today)
+        value = rules.overall_adherence(
+            [(history.get(exercise_id, []), target) for exercise_id, target in items],
+            start=start,
+            end=end,
+        )
+        result.append({"week": start.isoformat(), "value": float(value)})
+    return result
+
+
+def patient_overview(*, patient: Patient, today: date) -> dict:
+    """Everything the therapist's patient page shows."""
+    assignment = open_assignment(patient)
+    flagged = list(
+        SessionLog.objects.filter(patient=patient, flagged=True)
+        .select_related("phase")
+        .order_by("-performed_at")[:20]
+    )
+    pains = pain_values(patient=patient, since=today - timedelta(weeks=12), until=today)
+    pains.sort()
+    overview = {
+        "assignment": assignment,
+        "items": list(active_items(assignment)) if assignment else [],
+        "readiness": assignment_readiness(assignment=assignment, today=today)
+        if assignment
+        else None,
+        "adherence_14d": adherence_for_patients([patient.pk], today=today).get(patient.pk),
+        "flagged_sessions": flagged,
+        "open_red_flags": list(patient.red_flags.filter(cleared_at__isnull=True)),
+        "phase_changes": list(
+            assignment.phase_changes.select_related("from_phase", "to_phase", "changed_by")
+        )
+        if assignment
+        else [],
+        "chart": {
+            "days": [day.isoformat() for day, _before, _after in pains],
+            "pain_before": [before for _day, before, _after in pains],
+            "pain_after": [after for _day, _before, after in pains],
+            "weekly_adherence": weekly_adherence(patient=patient, today=today),
+        },
+    }
+    return overview
+
+
+def patient_changelist_annotations(queryset: QuerySet[Patient], *, today: date) -> QuerySet:
+    """Columns of the therapist's patient list as correlated subqueries (index-backed), so the
+    list costs the same number of queries for 20 or 2000 patients."""
+    sessions = SessionLog.objects.filter(patient=OuterRef("pk"))
+    open_assignment_qs = Assignment.objects.filter(
+        patient=OuterRef("pk"), status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED]
+    )
+    return queryset.annotate(
+        last_session_at=Subquery(sessions.order_by("-performed_at").values("performed_at")[:1]),
+        sessions_14d=Coalesce(
+            Subquery(
+                sessions.filter(local_date__gt=today - timedelta(days=ADHERENCE_WINDOW_DAYS))
+                .values("patient")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
+        open_alerts=Coalesce(
+            Subquery(
+                Alert.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
+                .values("patient")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
+        open_red_flag=Exists(
+            RedFlag.objects.filter(patient=OuterRef("pk"), cleared_at__isnull=True)
+        ),
+        current_phase_number=Subquery(open_assignment_qs.values("current_phase__number")[:1]),
+        assignment_status=Subquery(open_assignment_qs.values("status")[:1]),
+    ).select_related("user", "therapist")
