@@ -440,6 +440,7 @@ class FlagKind(models.TextChoices):
     PAIN_ABOVE_LIMIT = "pain_above_limit", _("pain above the limit")
     PAIN_RISE = "pain_rise", _("pain rose during the session")
     NEXT_DAY_WORSE = "next_day_worse", _("worse the next day")
+    NEXT_DAY_PAIN_HIGH = "next_day_pain_high", _("high pain the next day")
     RED_FLAG = "red_flag", _("red flag reported")
 
 

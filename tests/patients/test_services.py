@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients import selectors, services
 from patients.models import (
@@ -19,6 +19,13 @@ from patients.models import (
 from programs.models import Exercise, Program
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in the source language; the default language is German."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -290,3 +297,25 @@ def test_readiness_explains_why_a_new_patient_is_not_ready(assignment):
     unmet = {reason.code for reason in readiness.reasons if not reason.met}
     assert "time_in_phase" in unmet
     assert readiness.reasons[0].met
+
+
+def test_every_flag_reason_the_rules_raise_is_an_alert_kind():
+    from patients.models import FlagKind
+    from patients.rules import FlagReason
+
+    assert {reason.value for reason in FlagReason} <= set(FlagKind.values)
+
+
+def test_patient_overview_charts_questionnaire_scores(assignment):
+    from questionnaires.models import Questionnaire
+    from questionnaires.services import response_submit
+
+    nrs = Questionnaire.objects.get(slug="nrs-pain-week")
+    link_id = nrs.items.get().link_id
+    response_submit(patient=assignment.patient, questionnaire=nrs, answers={link_id: 4})
+
+    overview = selectors.patient_overview(patient=assignment.patient, today=timezone.localdate())
+
+    assert [(row["slug"], row["score"]) for row in overview["chart"]["questionnaire_scores"]] == [
+        ("nrs-pain-week", 4.0)
+    ]

@@ -1,4 +1,5 @@
-"""Prepare the embedded demo of `make run`: a practice-admin login on an empty database.
+"""Prepare the embedded demo of `make run` on an empty database: a practice admin and a demo
+practice (one therapist, a few patients with weeks of logs, from ``seed_demo``).
 
 The login is written to ``var/demo-logins.txt`` (readable by the owner only) so every start can
 print it again; an existing database keeps its users and passwords.
@@ -9,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -16,7 +18,7 @@ DEMO_ADMIN = "admin"
 
 
 class Command(BaseCommand):
-    help = "Create the demo practice admin on an empty database and print the demo logins."
+    help = "Create the demo practice on an empty database and print the demo logins."
 
     def handle(self, *args, **options):
         logins_file = settings.VAR_DIR / "demo-logins.txt"
@@ -27,12 +29,24 @@ class Command(BaseCommand):
                 user_model.objects.create_superuser(
                     DEMO_ADMIN, email="admin@example.org", password=password
                 )
+                call_command(
+                    "seed_demo",
+                    therapists=1,
+                    patients=5,
+                    weeks=8,
+                    password=password,
+                    verbosity=0,
+                )
                 logins_file.parent.mkdir(parents=True, exist_ok=True)
-                logins_file.write_text(f"practice admin: {DEMO_ADMIN} / {password}\n")
+                logins_file.write_text(
+                    f"practice admin: {DEMO_ADMIN} / {password}  (/admin/)\n"
+                    f"therapist:      therapist1 / {password}  (/admin/)\n"
+                    f"patients:       patient1 … patient5 / {password}  (/today/)\n"
+                )
                 logins_file.chmod(0o600)
         if logins_file.exists():
             port = os.environ.get("PORT", "8000")
-            self.stdout.write(self.style.SUCCESS(f"Demo logins (http://127.0.0.1:{port}/admin/):"))
+            self.stdout.write(self.style.SUCCESS(f"Demo logins (http://127.0.0.1:{port}/):"))
             self.stdout.write(logins_file.read_text())
         else:
             self.stdout.write(

@@ -1,0 +1,357 @@
+"""What happens to a therapist's patients: alerts to acknowledge, logged sessions, programme
+assignments with their prescription and phase history, red flags. All scoped to the user's
+patients; changes go through ``patients.services``."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import F
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from patients import services
+from patients.admin import actions
+from patients.admin.scoping import ScopedInlineMixin, TherapistScopedAdminMixin
+from patients.models import (
+    Alert,
+    Assignment,
+    ExerciseEntry,
+    NextDayCheck,
+    PhaseChange,
+    PrescriptionItem,
+    RedFlag,
+    SessionLog,
+)
+from programs.admin import CachedChoicesMixin
+from programs.models import Dosage
+
+
+def patient_link(patient):
+    url = reverse("admin:patients_patient_change", args=[patient.pk])
+    return format_html('<a href="{}">{}</a>', url, patient)
+
+
+class OpenFilter(admin.SimpleListFilter):
+    """Open or done, by whether ``field`` (a timestamp) is set."""
+
+    field: str
+    open_label = gettext_lazy("open")
+    done_label: str
+
+    def lookups(self, request, model_admin):
+        return [("open", self.open_label), ("done", self.done_label)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(**{f"{self.field}__isnull": True})
+        if self.value() == "done":
+            return queryset.filter(**{f"{self.field}__isnull": False})
+        return queryset
+
+
+class AlertStatusFilter(OpenFilter):
+    title = gettext_lazy("status")
+    parameter_name = "status"
+    field = "acknowledged_at"
+    done_label = gettext_lazy("acknowledged")
+
+
+class RedFlagStatusFilter(OpenFilter):
+    title = gettext_lazy("status")
+    parameter_name = "status"
+    field = "cleared_at"
+    done_label = gettext_lazy("cleared")
+
+
+class ReadOnlyAdminMixin:
+    """Shown, not edited here: these rows are written by services (session log, screening)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] + list(self.readonly_fields)
+
+
+@admin.register(Alert)
+class AlertAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The list of flags to acknowledge: open ones first, newest first."""
+
+    list_display = ["patient_name", "kind", "session_day", "details_text", "created_at", "status"]
+    list_filter = [AlertStatusFilter, "kind"]
+    list_select_related = ["patient__user", "session"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    ordering = [F("acknowledged_at").asc(nulls_first=True), "-created_at", "-id"]
+    actions = ["acknowledge"]
+    readonly_fields = ["details_text"]
+
+    @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
+    def patient_name(self, alert):
+        return patient_link(alert.patient)
+
+    @admin.display(description=gettext_lazy("session day"), ordering="session__local_date")
+    def session_day(self, alert):
+        return alert.session.local_date if alert.session else None
+
+    @admin.display(description=gettext_lazy("details"))
+    def details_text(self, alert):
+        if isinstance(alert.details, list):
+            return "; ".join(str(item) for item in alert.details) or None
+        return str(alert.details) if alert.details else None
+
+    @admin.display(description=gettext_lazy("acknowledged"), boolean=True)
+    def status(self, alert):
+        return alert.acknowledged_at is not None
+
+    @admin.action(
+        description=gettext_lazy("Acknowledge the selected alerts"), permissions=["change"]
+    )
+    def acknowledge(self, request, queryset):
+        count = services.alerts_acknowledge(alerts=queryset, acknowledged_by=request.user)
+        self.message_user(
+            request,
+            ngettext("Acknowledged %(count)d alert.", "Acknowledged %(count)d alerts.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class ExerciseEntryInline(ScopedInlineMixin, admin.TabularInline):
+    model = ExerciseEntry
+    patient_path = "session__patient"
+    fields = ["exercise", "sets_done", "reps", "duration_s", "load_kg", "pain", "skipped"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise")
+
+
+class NextDayCheckInline(ScopedInlineMixin, admin.StackedInline):
+    model = NextDayCheck
+    patient_path = "session__patient"
+    fields = ["answered_at", "pain", "notes", "flagged"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SessionLog)
+class SessionLogAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "patient_name",
+        "local_date",
+        "phase",
+        "pain_before",
+        "pain_after",
+        "rpe",
+        "next_day_pain",
+        "flagged",
+        "reasons",
+    ]
+    list_filter = ["flagged", ("local_date", admin.DateFieldListFilter), "phase"]
+    list_select_related = ["patient__user", "phase", "next_day_check"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    date_hierarchy = None
+    inlines = [ExerciseEntryInline, NextDayCheckInline]
+    exclude = ["idempotency_key", "request_hash"]
+    readonly_fields = ["reasons"]
+
+    def get_readonly_fields(self, request, obj=None):
+        hidden = {"idempotency_key", "request_hash"}
+        return [name for name in super().get_readonly_fields(request, obj) if name not in hidden]
+
+    def has_change_permission(self, request, obj=None):
+        # Sessions are the patient's record: read here, never edited.
+        return False
+
+    @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
+    def patient_name(self, session):
+        return patient_link(session.patient)
+
+    @admin.display(description=gettext_lazy("pain next day"))
+    def next_day_pain(self, session):
+        check = getattr(session, "next_day_check", None)
+        return check.pain if check else None
+
+    @admin.display(description=gettext_lazy("flag reasons"))
+    def reasons(self, session):
+        return ", ".join(str(reason) for reason in session.flag_reasons) or None
+
+
+class PrescriptionItemForm(forms.ModelForm):
+    remove = forms.BooleanField(
+        label=gettext_lazy("remove"),
+        required=False,
+        help_text=gettext_lazy("Takes the exercise out of the prescription."),
+    )
+
+    class Meta:
+        model = PrescriptionItem
+        fields = list(Dosage.DOSAGE_FIELDS)
+
+
+class PrescriptionItemInline(ScopedInlineMixin, CachedChoicesMixin, admin.TabularInline):
+    """The patient's dose per exercise: edits and removals go through the services."""
+
+    model = PrescriptionItem
+    form = PrescriptionItemForm
+    patient_path = "assignment__patient"
+    fields = ["exercise", "phase", *Dosage.DOSAGE_FIELDS, "remove"]
+    readonly_fields = ["exercise", "phase"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(removed_at__isnull=True)
+            .select_related("exercise", "phase")
+        )
+
+
+class PhaseChangeInline(ScopedInlineMixin, admin.TabularInline):
+    model = PhaseChange
+    patient_path = "assignment__patient"
+    fields = ["changed_at", "kind", "from_phase", "to_phase", "changed_by", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("from_phase", "to_phase", "changed_by")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(TherapistScopedAdminMixin, admin.ModelAdmin):
+    """Assignments are made on the patient page (the service checks red flags); here the
+    therapist adjusts the prescription and reads the phase history."""
+
+    list_display = [
+        "patient_name",
+        "program",
+        "current_phase",
+        "status",
+        "phase_started_on",
+        "start_date",
+    ]
+    list_filter = ["status", "current_phase", "program"]
+    list_select_related = ["patient__user", "program", "current_phase"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = [
+        "patient",
+        "program",
+        "current_phase",
+        "phase_started_on",
+        "status",
+        "start_date",
+        "created_at",
+        "created_by",
+    ]
+    fields = readonly_fields
+    inlines = [PrescriptionItemInline, PhaseChangeInline]
+    actions = ["advance", "regress", "pause", "resume"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
+    def patient_name(self, assignment):
+        return patient_link(assignment.patient)
+
+    def save_model(self, request, obj, form, change):
+        """Every field of the assignment is read-only here; its changes go through actions."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not PrescriptionItem:
+            return super().save_formset(request, form, formset, change)
+        changed = []
+        for item_form in formset.forms:
+            if not item_form.has_changed() or item_form.instance.pk is None:
+                continue
+            item = item_form.instance
+            if item_form.cleaned_data.get("remove"):
+                services.prescription_item_remove(item=item, removed_by=request.user)
+                changed.append((item, ["removed_at"]))
+                continue
+            dosage = {
+                name: item_form.cleaned_data[name]
+                for name in item_form.changed_data
+                if name in Dosage.DOSAGE_FIELDS
+            }
+            if dosage:
+                services.prescription_item_update(item=item, changed_by=request.user, dosage=dosage)
+                changed.append((item, list(dosage)))
+        # What Django's change message reads from a saved formset.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], changed, []
+        return None
+
+    @admin.action(description=gettext_lazy("Advance to the next phase…"), permissions=["change"])
+    def advance(self, request, queryset):
+        return actions.phase_move_action(
+            self, request, queryset, direction="advance", assignments=self._open(queryset)
+        )
+
+    @admin.action(description=gettext_lazy("Go back one phase…"), permissions=["change"])
+    def regress(self, request, queryset):
+        return actions.phase_move_action(
+            self, request, queryset, direction="regress", assignments=self._open(queryset)
+        )
+
+    @admin.action(description=gettext_lazy("Pause the programme"), permissions=["change"])
+    def pause(self, request, queryset):
+        actions.change_status(self, request, self._open(queryset), move="pause")
+
+    @admin.action(description=gettext_lazy("Resume the programme"), permissions=["change"])
+    def resume(self, request, queryset):
+        actions.change_status(self, request, self._open(queryset), move="resume")
+
+    def _open(self, queryset):
+        return queryset.filter(status__in=actions.OPEN_STATUSES).select_related(
+            "patient__user", "program", "current_phase"
+        )
+
+
+@admin.register(RedFlag)
+class RedFlagAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Red flags are recorded by the screening and the session check-in, and cleared with a
+    note on the patient page."""
+
+    list_display = ["patient_name", "sign", "source", "recorded_at", "cleared_at"]
+    list_filter = [RedFlagStatusFilter, "source", "sign"]
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    ordering = [F("cleared_at").asc(nulls_first=True), "-recorded_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
+    def patient_name(self, red_flag):
+        return patient_link(red_flag.patient)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "clearance_hint"]
+
+    @admin.display(description=gettext_lazy("clearance"))
+    def clearance_hint(self, red_flag):
+        if red_flag.cleared_at:
+            return red_flag.clearance_note
+        return _("Record the medical clearance on the patient page.")

@@ -1,0 +1,96 @@
+"""Forms of the therapist admin. They only validate input; the admin hands the cleaned data to
+``patients.services``, which decide and write."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient, RedFlagSign
+from programs.models import Program
+
+PROFILE_FIELDS = [
+    "date_of_birth",
+    "language",
+    "time_zone",
+    "reminder_time",
+    "reminder_channel",
+    "reminder_opt_out",
+    "habit_reminders",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "pain_limit",
+    "diagnosis",
+    "chronic_inflammatory_disease",
+    "relevant_conditions",
+    "consent_at",
+    "consent_version",
+]
+
+
+def _user_field(name: str, *, required: bool = True) -> forms.Field:
+    field = get_user_model()._meta.get_field(name).formfield()
+    field.required = required
+    return field
+
+
+class PatientCreationForm(forms.ModelForm):
+    """A new patient: the login's names and e-mail plus the profile. The login gets no usable
+    password; the patient sets one through the password reset ("invitation")."""
+
+    username = _user_field("username")
+    first_name = _user_field("first_name")
+    last_name = _user_field("last_name")
+    email = _user_field("email")
+
+    class Meta:
+        model = Patient
+        fields = ["therapist", *PROFILE_FIELDS]
+
+    def clean_username(self):
+        # The service checks this again inside its transaction; here it becomes a form error.
+        username = self.cleaned_data["username"]
+        if get_user_model()._default_manager.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This username is taken."))
+        return username
+
+
+class ReasonForm(forms.Form):
+    """Why the phase changes: kept in the phase history."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Kept in the phase history, e.g. what you observed in the last sessions."),
+    )
+
+
+class ClearanceForm(forms.Form):
+    note = forms.CharField(
+        label=_("Medical clearance"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Who cleared the patient, when, and on what findings."),
+    )
+
+
+class ScreeningForm(forms.Form):
+    signs = forms.MultipleChoiceField(
+        label=_("Red flags found"),
+        choices=RedFlagSign.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked when the screening found no red flag."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+
+class AssignProgramForm(forms.Form):
+    program = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Program.objects.filter(is_active=True)
+    )

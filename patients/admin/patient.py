@@ -1,0 +1,261 @@
+"""The Patient admin: list, add form (the service creates login and profile) and the patient
+page (``patient_page``). Columns and filters of the list live in ``patient_list``."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.services import patient_invite
+from patients import services
+from patients.admin import actions
+from patients.admin.forms import PROFILE_FIELDS, PatientCreationForm
+from patients.admin.patient_list import (
+    OpenAlertsFilter,
+    OpenRedFlagFilter,
+    PatientChangeList,
+    PhaseFilter,
+    ProgrammeStatusFilter,
+)
+from patients.admin.patient_page import PatientPageMixin
+from patients.admin.scoping import TherapistScopedAdminMixin
+from patients.models import AssignmentStatus, Patient
+
+PROFILE_FIELDSETS = (
+    (gettext_lazy("Profile"), {"fields": ("date_of_birth", ("language", "time_zone"))}),
+    (
+        gettext_lazy("Reminders"),
+        {
+            "fields": (
+                ("reminder_time", "reminder_channel"),
+                ("reminder_opt_out", "habit_reminders"),
+                ("quiet_hours_start", "quiet_hours_end"),
+            )
+        },
+    ),
+    (
+        gettext_lazy("Clinical"),
+        {
+            "fields": (
+                "pain_limit",
+                "diagnosis",
+                "chronic_inflammatory_disease",
+                "relevant_conditions",
+            )
+        },
+    ),
+    (gettext_lazy("Consent"), {"fields": (("consent_at", "consent_version"),)}),
+)
+
+
+@admin.register(Patient)
+class PatientAdmin(PatientPageMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
+    patient_path = ""
+    add_form = PatientCreationForm
+    list_display = [
+        "name",
+        "therapist_name",
+        "current_phase",
+        "last_session",
+        "adherence",
+        "alerts",
+        "red_flag",
+    ]
+    list_select_related = ["user", "therapist"]
+    list_filter = [PhaseFilter, ProgrammeStatusFilter, OpenRedFlagFilter, OpenAlertsFilter]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
+    search_help_text = gettext_lazy("Name, username or e-mail address")
+    actions = ["advance", "regress", "pause", "resume", "invite"]
+    fieldsets = ((None, {"fields": ("login", "therapist", "created_at")}), *PROFILE_FIELDSETS)
+    add_fieldsets = (
+        (
+            gettext_lazy("Login"),
+            {
+                "fields": ("username", ("first_name", "last_name"), "email", "therapist"),
+                "description": gettext_lazy(
+                    "The patient gets no password from you: they set their own through "
+                    "“Forgotten your password?” on the login page."
+                ),
+            },
+        ),
+        *PROFILE_FIELDSETS,
+    )
+
+    # --- forms -----------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            if request.user.is_superuser:
+                return self.fieldsets
+            # Shown as a name: a therapist has no access to the user admin a link would open.
+            main, *rest = self.fieldsets
+            fields = tuple("therapist_name" if f == "therapist" else f for f in main[1]["fields"])
+            return ((main[0], {**main[1], "fields": fields}), *rest)
+        if request.user.is_superuser:
+            return self.add_fieldsets
+        login, options = self.add_fieldsets[0]
+        fields = tuple(field for field in options["fields"] if field != "therapist")
+        return ((login, {**options, "fields": fields}), *self.add_fieldsets[1:])
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        readonly = ["login", "created_at"]
+        if not request.user.is_superuser:
+            readonly.append("therapist_name")
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_changelist(self, request, **kwargs):
+        return PatientChangeList
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return [*self.list_filter, "therapist"]
+        return self.list_filter
+
+    def save_form(self, request, form, change):
+        """A new patient is made by the service (login and profile in one transaction)."""
+        if change:
+            return super().save_form(request, form, change)
+        data = form.cleaned_data
+        patient = services.patient_create(
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            therapist=data.get("therapist") or request.user,
+            created_by=request.user,
+            **{name: data[name] for name in PROFILE_FIELDS if name in data},
+        )
+        self._invite(request, [patient])
+        return patient
+
+    def _invite(self, request, patients) -> int:
+        """Send each patient the one-time link to set a password; say what could not be sent."""
+        sent = 0
+        for patient in patients:
+            try:
+                patient_invite(patient=patient, invited_by=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{patient}: {' '.join(error.messages)}", messages.WARNING
+                )
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "Sent an invitation to set a password to %(count)d patient.",
+                    "Sent invitations to set a password to %(count)d patients.",
+                    sent,
+                )
+                % {"count": sent},
+                messages.SUCCESS,
+            )
+        return sent
+
+    @admin.action(description=gettext_lazy("Send the invitation again"), permissions=["change"])
+    def invite(self, request, queryset):
+        self._invite(request, queryset.select_related("user"))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    # --- list columns ----------------------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("name"), ordering="user__last_name")
+    def name(self, patient):
+        return str(patient)
+
+    @admin.display(description=gettext_lazy("therapist"), ordering="therapist__last_name")
+    def therapist_name(self, patient):
+        return patient.therapist.get_full_name() or patient.therapist.get_username()
+
+    @admin.display(description=gettext_lazy("login"))
+    def login(self, patient):
+        return f"{patient.user.get_username()} <{patient.user.email}>"
+
+    @admin.display(description=gettext_lazy("phase"), ordering="current_phase_number")
+    def current_phase(self, patient):
+        phase = getattr(patient, "phase", None)
+        if phase is None:
+            return None
+        if patient.assignment_status == AssignmentStatus.PAUSED:
+            return _("%(phase)s (paused)") % {"phase": phase}
+        return str(phase)
+
+    @admin.display(description=gettext_lazy("last session"), ordering="last_session_at")
+    def last_session(self, patient):
+        return patient.last_session_at
+
+    @admin.display(description=gettext_lazy("adherence (14 days)"), ordering="sessions_14d")
+    def adherence(self, patient):
+        if getattr(patient, "adherence_14d", None) is None:
+            return None
+        return _("%(percent)d %% (%(sessions)d sessions)") % {
+            "percent": int(patient.adherence_14d * 100),
+            "sessions": patient.sessions_14d,
+        }
+
+    @admin.display(description=gettext_lazy("open alerts"), ordering="open_alerts")
+    def alerts(self, patient):
+        return patient.open_alerts
+
+    @admin.display(description=gettext_lazy("open red flag"), boolean=True)
+    def red_flag(self, patient):
+        return patient.open_red_flag
+
+    # --- changelist actions ----------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("Advance to the next phase…"), permissions=["change"])
+    def advance(self, request, queryset):
+        return actions.phase_move_action(
+            self,
+            request,
+            queryset,
+            direction="advance",
+            assignments=actions.open_assignments(queryset),
+        )
+
+    @admin.action(description=gettext_lazy("Go back one phase…"), permissions=["change"])
+    def regress(self, request, queryset):
+        return actions.phase_move_action(
+            self,
+            request,
+            queryset,
+            direction="regress",
+            assignments=actions.open_assignments(queryset),
+        )
+
+    @admin.action(description=gettext_lazy("Pause the programme"), permissions=["change"])
+    def pause(self, request, queryset):
+        self._status_action(request, queryset, "pause")
+
+    @admin.action(description=gettext_lazy("Resume the programme"), permissions=["change"])
+    def resume(self, request, queryset):
+        self._status_action(request, queryset, "resume")
+
+    def _status_action(self, request, queryset, move):
+        done = actions.change_status(self, request, actions.open_assignments(queryset), move=move)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Changed the programme status of %(count)d patient.",
+                    "Changed the programme status of %(count)d patients.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )

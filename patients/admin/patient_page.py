@@ -1,0 +1,227 @@
+"""The therapist's patient page: the overview from ``patients.selectors`` (phase, prescription,
+readiness, flags, charts) and small POST forms whose input goes to ``patients.services``:
+screening, red-flag clearance, assignment, phase and status changes. Each URL looks the patient
+up through the admin's scoped queryset, so another therapist's patient answers 404."""
+
+import math
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from patients import rules, selectors, services
+from patients.admin import actions
+from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
+from patients.models import FlagKind, Patient
+
+
+def flag_label(code: str) -> str:
+    try:
+        return FlagKind(code).label
+    except ValueError:
+        return code
+
+
+class PatientPageMixin:
+    """For the Patient ModelAdmin: the change view's extra context and its POST endpoints."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(self.patient_page_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def patient_page_context(self, request, patient) -> dict:
+        today = rules.local_day(timezone.now(), patient.time_zone)
+        overview = selectors.patient_overview(patient=patient, today=today)
+        chart = overview["chart"]
+        return {
+            "overview": overview,
+            "can_change_patient": self.has_change_permission(request, patient),
+            "chart_data": {
+                "days": chart.get("days", []),
+                "pain_before": chart.get("pain_before", []),
+                "pain_after": chart.get("pain_after", []),
+                "pain_limit": patient.pain_limit,
+                "weekly_adherence": chart.get("weekly_adherence", []),
+                "questionnaire_scores": chart.get("questionnaire_scores", []),
+                "labels": {
+                    "pain_before": _("Pain before the session"),
+                    "pain_after": _("Pain after the session"),
+                    "pain_limit": _("Pain limit"),
+                    "adherence": _("Adherence (%)"),
+                    "no_data": _("No data yet."),
+                },
+            },
+            "adherence_percent": (
+                math.floor(overview["adherence_14d"] * 100)
+                if overview.get("adherence_14d") is not None
+                else None
+            ),
+            "flagged_sessions": [
+                (session, [flag_label(code) for code in session.flag_reasons])
+                for session in overview.get("flagged_sessions", [])
+            ],
+            "red_flag_forms": [
+                (flag, ClearanceForm(auto_id=f"id_clear_{flag.pk}_%s"))
+                for flag in overview.get("open_red_flags", [])
+            ],
+            "screening_form": ScreeningForm(auto_id="id_screening_%s"),
+            "assign_form": AssignProgramForm(auto_id="id_assign_%s"),
+            "advance_form": ReasonForm(auto_id="id_advance_%s"),
+            "regress_form": ReasonForm(auto_id="id_regress_%s"),
+        }
+
+    def get_urls(self):
+        def view(function, name):
+            return path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(require_POST(function)),
+                name=f"patients_patient_{name.replace('-', '_')}",
+            )
+
+        return [
+            view(self.screening_view, "screening"),
+            path(
+                "<path:object_id>/red-flags/<int:flag_id>/clear/",
+                self.admin_site.admin_view(require_POST(self.clear_red_flag_view)),
+                name="patients_patient_clear_red_flag",
+            ),
+            view(self.assign_view, "assign"),
+            view(self.advance_view, "advance"),
+            view(self.regress_view, "regress"),
+            view(self.pause_view, "pause"),
+            view(self.resume_view, "resume"),
+            *super().get_urls(),
+        ]
+
+    def _patient_for_change(self, request, object_id) -> Patient:
+        patient = self.get_object(request, object_id)  # 404 outside the user's patients
+        if not self.has_change_permission(request, patient):
+            raise PermissionDenied
+        return patient
+
+    def _back(self, patient):
+        return HttpResponseRedirect(reverse("admin:patients_patient_change", args=[patient.pk]))
+
+    def _form_error(self, request, form):
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                self.message_user(request, f"{label}: {error}" if label else error, messages.ERROR)
+
+    def _call(self, request, service, success, **kwargs) -> bool:
+        try:
+            service(**kwargs)
+        except ValidationError as error:
+            self.message_user(request, actions.error_text(error), messages.ERROR)
+            return False
+        self.message_user(request, success, messages.SUCCESS)
+        return True
+
+    def screening_view(self, request, object_id):
+        patient = self._patient_for_change(request, object_id)
+        form = ScreeningForm(request.POST)
+        if not form.is_valid():
+            self._form_error(request, form)
+            return self._back(patient)
+        signs = form.cleaned_data["signs"]
+        if self._call(
+            request,
+            services.screening_record,
+            ngettext(
+                "Screening recorded with %(count)d red flag.",
+                "Screening recorded with %(count)d red flags.",
+                len(signs),
+            )
+            % {"count": len(signs)},
+            patient=patient,
+            screened_by=request.user,
+            signs=signs,
+            notes=form.cleaned_data["notes"],
+        ):
+            self.log_change(request, patient, _("Recorded a screening."))
+        return self._back(patient)
+
+    def clear_red_flag_view(self, request, object_id, flag_id):
+        patient = self._patient_for_change(request, object_id)
+        red_flag = get_object_or_404(patient.red_flags, pk=flag_id)
+        form = ClearanceForm(request.POST)
+        if not form.is_valid():
+            self._form_error(request, form)
+            return self._back(patient)
+        if self._call(
+            request,
+            services.red_flag_clear,
+            _("Red flag “%(sign)s” cleared.") % {"sign": red_flag},
+            red_flag=red_flag,
+            cleared_by=request.user,
+            note=form.cleaned_data["note"],
+        ):
+            self.log_change(
+                request, patient, _("Cleared red flag “%(sign)s”.") % {"sign": red_flag}
+            )
+        return self._back(patient)
+
+    def assign_view(self, request, object_id):
+        patient = self._patient_for_change(request, object_id)
+        form = AssignProgramForm(request.POST)
+        if not form.is_valid():
+            self._form_error(request, form)
+            return self._back(patient)
+        program = form.cleaned_data["program"]
+        if self._call(
+            request,
+            services.assignment_create,
+            _("Programme “%(program)s” assigned.") % {"program": program},
+            patient=patient,
+            program=program,
+            created_by=request.user,
+        ):
+            self.log_change(
+                request, patient, _("Assigned programme “%(program)s”.") % {"program": program}
+            )
+        return self._back(patient)
+
+    def _single_assignment(self, request, patient):
+        assignment = actions.open_assignments(Patient.objects.filter(pk=patient.pk)).first()
+        if assignment is None:
+            self.message_user(request, _("The patient has no open programme."), messages.ERROR)
+        return assignment
+
+    def _phase_view(self, request, object_id, direction):
+        patient = self._patient_for_change(request, object_id)
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            self._form_error(request, form)
+            return self._back(patient)
+        assignment = self._single_assignment(request, patient)
+        if assignment is not None and actions.move_phase(
+            self, request, [assignment], direction=direction, reason=form.cleaned_data["reason"]
+        ):
+            self.message_user(request, _("Phase changed."), messages.SUCCESS)
+        return self._back(patient)
+
+    def advance_view(self, request, object_id):
+        return self._phase_view(request, object_id, "advance")
+
+    def regress_view(self, request, object_id):
+        return self._phase_view(request, object_id, "regress")
+
+    def _status_view(self, request, object_id, move):
+        patient = self._patient_for_change(request, object_id)
+        assignment = self._single_assignment(request, patient)
+        if assignment is not None and actions.change_status(self, request, [assignment], move=move):
+            self.message_user(request, _("Programme status changed."), messages.SUCCESS)
+        return self._back(patient)
+
+    def pause_view(self, request, object_id):
+        return self._status_view(request, object_id, "pause")
+
+    def resume_view(self, request, object_id):
+        return self._status_view(request, object_id, "resume")

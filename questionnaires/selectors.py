@@ -1,0 +1,173 @@
+"""Reads for questionnaires: definitions with everything scoring and export need, and which
+questionnaires are due for a patient.
+
+Schedule: a questionnaire with ``schedule_weeks = [0, 4, 12]`` and ``due_window_days = 14`` is
+due, counting from the programme start S, on days S … S+13 (week 0, the baseline), S+28 … S+41
+(week 4) and S+84 … S+97 (week 12) — as long as the patient has not yet answered it for that
+week since S. Outside the windows nothing is due: a missed follow-up is not chased for ever.
+The programme start is the start date of the open (active or paused) assignment, else of the
+most recent one.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+
+from patients.models import Assignment, AssignmentStatus, Patient
+from questionnaires.models import Option, Questionnaire, Response
+from questionnaires.scoring import Band, ItemRule, ScoringDefinition
+
+OPEN_STATUSES = (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED)
+
+
+@dataclass(frozen=True)
+class Due:
+    questionnaire: Questionnaire
+    due_week: int
+    opens_on: date
+    closes_on: date  # last day, inclusive
+
+
+def questionnaires_with_definition(
+    queryset: QuerySet[Questionnaire] | None = None,
+) -> QuerySet[Questionnaire]:
+    """Questionnaires with items, options and bands prefetched: three queries however many."""
+    queryset = Questionnaire.objects.all() if queryset is None else queryset
+    return queryset.prefetch_related(
+        "items",
+        Prefetch("items__options", queryset=Option.objects.order_by("order", "value")),
+        "bands",
+    )
+
+
+def scoring_definition(questionnaire: Questionnaire) -> ScoringDefinition:
+    """The pure scoring definition of a questionnaire (prefetch with
+    ``questionnaires_with_definition`` to keep it to a fixed number of queries)."""
+    items = []
+    for item in questionnaire.items.all():
+        values = [option.value for option in item.options.all()]
+        items.append(
+            ItemRule(
+                link_id=item.link_id,
+                low=min(values, default=0),
+                high=max(values, default=0),
+                reversed=item.reversed,
+            )
+        )
+    bands = tuple(
+        Band(
+            code=band.code,
+            lower=band.lower,
+            upper=band.upper,
+            label_de=band.label_de,
+            label_en=band.label_en,
+        )
+        for band in questionnaire.bands.all()
+    )
+    return ScoringDefinition(
+        method=questionnaire.scoring_method,
+        items=tuple(items),
+        max_missing=questionnaire.max_missing,
+        bands=bands,
+    )
+
+
+def program_starts(patient_ids: Iterable[int]) -> dict[int, date]:
+    """patient → programme start (open assignment first, else the latest), in one query."""
+    rows = (
+        Assignment.objects.filter(patient_id__in=list(patient_ids))
+        .annotate(
+            is_open=Case(
+                When(status__in=OPEN_STATUSES, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("patient_id", "-is_open", "-start_date", "-id")
+        .values_list("patient_id", "start_date")
+    )
+    starts: dict[int, date] = {}
+    for patient_id, start_date in rows:
+        starts.setdefault(patient_id, start_date)
+    return starts
+
+
+def program_start(patient: Patient) -> date | None:
+    return program_starts([patient.pk]).get(patient.pk)
+
+
+def _windows(
+    questionnaire: Questionnaire, start: date, today: date
+) -> Iterable[tuple[int, date, date]]:
+    for week in questionnaire.schedule_weeks or []:
+        opens_on = start + timedelta(weeks=week)
+        closes_on = opens_on + timedelta(days=questionnaire.due_window_days - 1)
+        if opens_on <= today <= closes_on:
+            yield week, opens_on, closes_on
+
+
+def _start_instant(start: date, time_zone: str) -> datetime:
+    return datetime.combine(start, time.min, tzinfo=ZoneInfo(time_zone))
+
+
+def due_questionnaires(*, patient: Patient, today: date, program_start: date) -> list[Due]:
+    """What the patient should fill in today, in two queries."""
+    questionnaires = list(Questionnaire.objects.filter(is_active=True).order_by("title_de", "id"))
+    answered = set(
+        Response.objects.filter(
+            patient=patient,
+            due_week__isnull=False,
+            submitted_at__gte=_start_instant(program_start, patient.time_zone),
+        ).values_list("questionnaire_id", "due_week")
+    )
+    return [
+        Due(questionnaire=questionnaire, due_week=week, opens_on=opens_on, closes_on=closes_on)
+        for questionnaire in questionnaires
+        for week, opens_on, closes_on in _windows(questionnaire, program_start, today)
+        if (questionnaire.pk, week) not in answered
+    ]
+
+
+def due_counts_for_patients(patient_ids: Iterable[int], today: date) -> dict[int, int]:
+    """patient → number of questionnaires due today, for lists and digests: four queries for any
+    number of patients. Patients without a programme are left out."""
+    patient_ids = list(patient_ids)
+    starts = program_starts(patient_ids)
+    if not starts:
+        return {}
+    time_zones = dict(
+        Patient.objects.filter(pk__in=starts).values_list("pk", "time_zone").order_by()
+    )
+    questionnaires = list(Questionnaire.objects.filter(is_active=True))
+    answered: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    earliest = min(starts.values()) - timedelta(days=1)
+    rows = Response.objects.filter(
+        patient_id__in=list(starts),
+        due_week__isnull=False,
+        submitted_at__gte=datetime.combine(earliest, time.min, tzinfo=UTC),
+    ).values_list("patient_id", "questionnaire_id", "due_week", "submitted_at")
+    for patient_id, questionnaire_id, due_week, submitted_at in rows:
+        if submitted_at >= _start_instant(starts[patient_id], time_zones[patient_id]):
+            answered[patient_id].add((questionnaire_id, due_week))
+    return {
+        patient_id: sum(
+            1
+            for questionnaire in questionnaires
+            for week, _opens, _closes in _windows(questionnaire, start, today)
+            if (questionnaire.pk, week) not in answered[patient_id]
+        )
+        for patient_id, start in starts.items()
+    }
+
+
+def responses_for_patient(*, patient: Patient) -> QuerySet[Response]:
+    """A patient's responses, oldest first, for trends (score per questionnaire over time)."""
+    return (
+        Response.objects.filter(patient=patient)
+        .select_related("questionnaire")
+        .order_by("questionnaire_id", "submitted_at", "id")
+    )
