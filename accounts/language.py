@@ -1,0 +1,40 @@
+"""The patient's language setting wins over the browser's once they are logged in (SPEC §3).
+
+The language is copied into the session at login, so applying it costs no query per request:
+the session is read anyway to know who is logged in.
+"""
+
+from django.conf import settings
+from django.utils import translation
+
+SESSION_KEY = "profile_language"
+
+
+def remember_profile_language(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: staff keep the browser's language (the admin follows it)."""
+    if user.is_staff or request is None or not hasattr(request, "session"):
+        return
+    patient = getattr(user, "patient", None)
+    if patient is not None:
+        set_session_language(request, patient.language)
+
+
+def set_session_language(request, language: str) -> None:
+    if language in dict(settings.LANGUAGES):
+        request.session[SESSION_KEY] = language
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+class ProfileLanguageMiddleware:
+    """After ``AuthenticationMiddleware``: a logged-in patient sees their profile language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

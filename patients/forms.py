@@ -1,0 +1,212 @@
+"""Portal forms. They check the shape and range of what a patient enters; the services check
+the rest (prescription, dates) and write."""
+
+import uuid
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+NRS_CHOICES = [(value, str(value)) for value in range(11)]
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
+
+
+class ScaleWidget(forms.RadioSelect):
+    """0–10 as a row of large radio buttons: one tap on a phone, arrow keys on a keyboard."""
+
+    template_name = "portal/widgets/scale.html"
+    option_template_name = "portal/widgets/scale_option.html"
+
+
+def nrs_field(label, *, required=True, help_text=""):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=NRS_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=required,
+        widget=ScaleWidget,
+        help_text=help_text,
+    )
+
+
+def yes_no_field(label):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect(attrs={"class": "yes-no"}),
+    )
+
+
+class SessionForm(forms.Form):
+    """What a session asks once: pain before and after, effort, the red-flag re-check, notes."""
+
+    pain_before = nrs_field(
+        _("How strong is your back pain right now, before you start?"),
+        help_text=_("0 = no pain, 10 = worst pain imaginable"),
+    )
+    pain_after = nrs_field(
+        _("How strong is your back pain now, after the session?"),
+        help_text=_("0 = no pain, 10 = worst pain imaginable"),
+    )
+    rpe = nrs_field(
+        _("How hard was the session overall?"),
+        help_text=_("0 = no effort at all, 10 = maximal effort"),
+    )
+    red_flag_saddle_numbness = yes_no_field(
+        _("Have you noticed new numbness around your genitals, buttocks or inner thighs?")
+    )
+    red_flag_bladder_bowel = yes_no_field(
+        _("Have you noticed new problems controlling or passing urine or stool?")
+    )
+    red_flag_leg_weakness = yes_no_field(_("Has a leg or foot become weaker?"))
+    notes = forms.CharField(
+        label=_("Notes for your therapist (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    idempotency_key = forms.CharField(
+        max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
+    )
+
+    RED_FLAG_FIELDS = (
+        "red_flag_saddle_numbness",
+        "red_flag_bladder_bowel",
+        "red_flag_leg_weakness",
+    )
+
+
+class EntryForm(forms.Form):
+    """One prescribed exercise as done today. Which of reps or duration applies is the
+    prescription's business; the template shows the matching field."""
+
+    exercise = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
+    sets_done = forms.IntegerField(
+        label=_("Sets done"),
+        min_value=0,
+        max_value=20,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reps = forms.IntegerField(
+        label=_("Repetitions per set"),
+        min_value=0,
+        max_value=200,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    duration_s = forms.IntegerField(
+        label=_("Seconds per set"),
+        min_value=0,
+        max_value=3600,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    load_kg = forms.DecimalField(
+        label=_("Extra load in kg (if any)"),
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        validators=[MinValueValidator(0), MaxValueValidator(300)],
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5", "min": "0"}),
+    )
+    pain = nrs_field(_("Pain during this exercise"), required=False)
+    skipped = forms.BooleanField(label=_("I skipped this exercise today"), required=False)
+    skip_reason = forms.CharField(label=_("Why? (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, exercise_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exercise"].choices = [(pk, pk) for pk in exercise_ids]
+        self.fields["exercise"].error_messages["invalid_choice"] = _(
+            "This exercise is no longer in your prescription. Reload the page."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("skipped"):
+            # A skipped exercise counts nothing; keep only why.
+            data.update(sets_done=0, reps=None, duration_s=None, load_kg=None, pain=None)
+            return data
+        if data.get("sets_done") == 0:
+            self.add_error(
+                "sets_done", _("Enter how many sets you did, or tick that you skipped it.")
+            )
+        if data.get("pain") is None and "pain" not in self.errors:
+            self.add_error("pain", _("Rate the pain during this exercise (0 = none)."))
+        return data
+
+    def entry(self) -> dict:
+        data = self.cleaned_data
+        return {
+            field: data.get(field)
+            for field in (
+                "exercise",
+                "sets_done",
+                "reps",
+                "duration_s",
+                "load_kg",
+                "pain",
+                "skipped",
+                "skip_reason",
+            )
+        }
+
+
+class BaseEntryFormSet(forms.BaseFormSet):
+    def __init__(self, *args, exercise_ids=(), **kwargs):
+        self.exercise_ids = list(exercise_ids)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"exercise_ids": self.exercise_ids}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            exercise = form.cleaned_data.get("exercise")
+            if exercise in seen:
+                raise forms.ValidationError(_("An exercise appears twice. Reload the page."))
+            seen.add(exercise)
+        if all(form.cleaned_data.get("skipped") for form in self.forms):
+            raise forms.ValidationError(
+                _("You skipped every exercise. Log at least one, or come back another time.")
+            )
+
+
+EntryFormSet = forms.formset_factory(
+    EntryForm,
+    formset=BaseEntryFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=30,
+    validate_max=True,
+    absolute_max=30,
+)
+
+
+class NextDayCheckForm(forms.Form):
+    session = forms.IntegerField(widget=forms.HiddenInput)
+    pain = nrs_field(
+        _("How does your back feel today?"),
+        help_text=_("0 = no pain, 10 = worst pain imaginable"),
+    )
+    notes = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class HabitTickForm(forms.Form):
+    habit = forms.TypedChoiceField(coerce=int)
+    action = forms.ChoiceField(choices=[("tick", "tick"), ("untick", "untick")])
+
+    def __init__(self, *args, habit_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["habit"].choices = [(pk, pk) for pk in habit_ids]

@@ -1,0 +1,146 @@
+"""/session/: the guided session, saved as one form post (works without JavaScript), and the
+feedback page that follows it."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from patients import rules, selectors, services
+from patients.forms import EntryFormSet, SessionForm
+from patients.models import AssignmentStatus, SessionLog
+from patients.portal.access import patient_required, patient_today
+
+ENTRY_PREFIX = "entry"
+
+
+def _steps(plan, formset):
+    """Pair each entry form with its prescription item, for the template."""
+    items = {entry.item.exercise_id: entry for entry in plan}
+    steps = []
+    for form in formset.forms:
+        raw = form["exercise"].value()
+        try:
+            planned = items.get(int(raw))
+        except (TypeError, ValueError):
+            planned = None
+        if planned is not None:
+            _hint_targets(form, planned.item)
+        steps.append({"form": form, "planned": planned})
+    return steps
+
+
+def _hint_targets(form, item) -> None:
+    """Show the prescribed range as the placeholder of the matching field."""
+    if item.reps_min is not None:
+        form.fields["reps"].widget.attrs["placeholder"] = _range(item.reps_min, item.reps_max)
+    if item.duration_min_s is not None:
+        form.fields["duration_s"].widget.attrs["placeholder"] = _range(
+            item.duration_min_s, item.duration_max_s
+        )
+
+
+def _range(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}–{high}"
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def session(request):
+    patient = request.patient
+    today = patient_today(patient)
+    assignment = selectors.open_assignment(patient)
+    if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
+        return render(request, "portal/session_unavailable.html", {"assignment": assignment})
+    plan = selectors.today_plan(patient=patient, assignment=assignment, today=today)
+    show_all = request.GET.get("all") == "1"
+    chosen = [entry for entry in plan if entry.due] if not show_all else plan
+    exercise_ids = [entry.item.exercise_id for entry in plan]
+
+    if request.method == "POST":
+        form = SessionForm(request.POST)
+        formset = EntryFormSet(request.POST, prefix=ENTRY_PREFIX, exercise_ids=exercise_ids)
+        if form.is_valid() and formset.is_valid():
+            saved = _save(form, formset, patient)
+            if saved is not None:
+                return redirect("portal:session_feedback", pk=saved.pk)
+        status = 400
+    else:
+        form = SessionForm()
+        formset = EntryFormSet(
+            prefix=ENTRY_PREFIX,
+            exercise_ids=exercise_ids,
+            initial=[{"exercise": entry.item.exercise_id} for entry in chosen],
+        )
+        status = 200
+    context = {
+        "assignment": assignment,
+        "form": form,
+        "formset": formset,
+        "steps": _steps(plan, formset),
+        "nothing_due": not chosen and not show_all and request.method == "GET",
+        "show_all": show_all,
+        "patient": patient,
+        "stop_message": rules.Advice.STOP_AND_CONTACT.message,
+    }
+    return render(request, "portal/session.html", context, status=status)
+
+
+def _save(form: SessionForm, formset, patient) -> SessionLog | None:
+    """Hand the session to the service; its errors land on the form. ``None``: not saved."""
+    data = form.cleaned_data
+    payload = {
+        "pain_before": data["pain_before"],
+        "pain_after": data["pain_after"],
+        "rpe": data["rpe"],
+        "notes": data["notes"],
+        **{name: data[name] for name in SessionForm.RED_FLAG_FIELDS},
+        "entries": [entry_form.entry() for entry_form in formset.forms],
+    }
+    try:
+        session, _created = services.session_log_create(
+            patient=patient,
+            performed_at=timezone.now(),
+            idempotency_key=f"portal:{data['idempotency_key']}",
+            fingerprint=services.request_fingerprint(payload),
+            **payload,
+        )
+    except services.IdempotencyConflict:
+        form.add_error(
+            None,
+            _("This form was already sent with other values. Open the session page again."),
+        )
+        return None
+    except ValidationError as error:
+        form.add_error(None, _messages(error))
+        return None
+    return session
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [message for messages in error.message_dict.values() for message in messages]
+    return error.messages
+
+
+@patient_required
+@require_safe
+def session_feedback(request, pk: int):
+    session = get_object_or_404(
+        SessionLog.objects.select_related("phase").prefetch_related("entries__exercise"),
+        pk=pk,
+        patient=request.patient,
+    )
+    known = set(rules.FlagReason)
+    reasons = [rules.FlagReason(code) for code in session.flag_reasons if code in known]
+    advice = rules.session_advice(reasons)
+    context = {
+        "session": session,
+        "reasons": reasons,
+        "advice": [item for item in advice if item is not rules.Advice.STOP_AND_CONTACT],
+        "stop_now": rules.Advice.STOP_AND_CONTACT in advice,
+        "stop_message": rules.Advice.STOP_AND_CONTACT.message,
+        "pain_limit": request.patient.pain_limit,
+    }
+    return render(request, "portal/session_feedback.html", context)

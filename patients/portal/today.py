@@ -1,0 +1,76 @@
+"""/today/: the phase, what is due with its dose in plain words, habits, the next-day check and
+questionnaires that are due."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from patients import rules, selectors, services
+from patients.forms import NextDayCheckForm
+from patients.models import AssignmentStatus, SessionLog
+from patients.portal import questionnaires
+from patients.portal.access import patient_required, patient_today
+
+
+def today_context(patient, *, next_day_form=None) -> dict:
+    today = patient_today(patient)
+    assignment = selectors.open_assignment(patient)
+    plan = (
+        selectors.today_plan(patient=patient, assignment=assignment, today=today)
+        if assignment
+        else []
+    )
+    pending = selectors.next_day_check_pending(patient=patient, today=today)
+    if pending is not None and next_day_form is None:
+        next_day_form = NextDayCheckForm(initial={"session": pending.pk})
+    return {
+        "today": today,
+        "assignment": assignment,
+        "paused": assignment is not None and assignment.status == AssignmentStatus.PAUSED,
+        "due": [entry for entry in plan if entry.due],
+        "done_today": [entry for entry in plan if entry.done_today],
+        "later": [entry for entry in plan if not entry.due and not entry.done_today],
+        "habits": selectors.habit_days(patient=patient, assignment=assignment, day=today),
+        "pending_check": pending,
+        "next_day_form": next_day_form,
+        "questionnaires_due": questionnaires.due_for(patient, today=today, assignment=assignment),
+    }
+
+
+@patient_required
+@require_safe
+def today(request):
+    return render(request, "portal/today.html", today_context(request.patient))
+
+
+@patient_required
+@require_POST
+def next_day_check(request):
+    patient = request.patient
+    form = NextDayCheckForm(request.POST)
+    if form.is_valid():
+        session = get_object_or_404(SessionLog, pk=form.cleaned_data["session"], patient=patient)
+        try:
+            check = services.next_day_check_record(
+                session=session, pain=form.cleaned_data["pain"], notes=form.cleaned_data["notes"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            if check.flagged:
+                reasons = rules.next_day_flag_reasons(
+                    pain_before_session=session.pain_before, pain_next_day=check.pain
+                )
+                texts = [
+                    *(reason.message for reason in reasons),
+                    *(advice.message for advice in rules.session_advice(reasons)),
+                    _("Your therapist has been told."),
+                ]
+                messages.warning(request, " ".join(str(text) for text in texts))
+            else:
+                messages.success(request, _("Thank you, your answer is saved."))
+            return redirect("portal:today")
+    context = today_context(patient, next_day_form=form)
+    return render(request, "portal/today.html", context, status=400)

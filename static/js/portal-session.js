@@ -1,0 +1,198 @@
+/* Guided session: one step at a time, set counter, rest countdown, set timer, tempo guide.
+ * Progressive enhancement of a plain HTML form: without this file every step is shown and the
+ * form still posts. All texts come from the template (translated there), none from here. */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("session-form");
+  if (!form) return;
+
+  var steps = Array.prototype.slice.call(form.querySelectorAll("[data-step]"));
+  var progress = form.querySelector(".step-progress");
+  var current = 0;
+
+  function each(root, selector, fn) {
+    Array.prototype.forEach.call(root.querySelectorAll(selector), fn);
+  }
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, key) {
+      return key in values ? values[key] : match;
+    });
+  }
+
+  each(form, ".js-only", function (el) { el.hidden = false; });
+  form.classList.add("is-guided");
+  // Steps that are not shown cannot show the browser's own messages; the server checks all.
+  form.noValidate = true;
+
+  function show(index, moveFocus) {
+    current = Math.max(0, Math.min(index, steps.length - 1));
+    steps.forEach(function (step, i) { step.hidden = i !== current; });
+    if (progress) {
+      progress.textContent = format(progress.dataset.template, {
+        current: current + 1, total: steps.length
+      });
+    }
+    if (moveFocus) {
+      var heading = steps[current].querySelector("h2");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+      window.scrollTo(0, form.getBoundingClientRect().top + window.scrollY - 8);
+    }
+  }
+
+  function stepIsValid(step) {
+    var fields = step.querySelectorAll("input[required], select[required], textarea[required]");
+    for (var i = 0; i < fields.length; i++) {
+      if (!fields[i].checkValidity()) {
+        fields[i].reportValidity();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button) return;
+    var action = button.dataset.action;
+    if (action === "next" && stepIsValid(steps[current])) show(current + 1, true);
+    if (action === "back") show(current - 1, true);
+  });
+
+  /* --- Per exercise: sets, rest, timer, tempo ------------------------------------------- */
+
+  function setupExercise(step) {
+    var total = parseInt(step.dataset.sets, 10) || 0;
+    var restSeconds = parseInt(step.dataset.rest, 10) || 0;
+    var setsInput = step.querySelector("input[name$='-sets_done']");
+    var durationInput = step.querySelector("input[name$='-duration_s']");
+    var status = step.querySelector("[data-role='set-status']");
+    var restBox = step.querySelector("[data-role='rest']");
+    var restLeft = restBox && restBox.querySelector("[data-role='rest-left']");
+    var restTimer = null;
+
+    function done() { return parseInt(setsInput.value, 10) || 0; }
+
+    function updateStatus() {
+      if (status) status.textContent = format(status.dataset.template, { done: done(), total: total });
+    }
+
+    function stopRest(announce) {
+      if (restTimer) window.clearInterval(restTimer);
+      restTimer = null;
+      if (restBox) restBox.hidden = true;
+      if (announce && status) {
+        status.textContent = form.dataset.msgRestOver;
+        if (navigator.vibrate) navigator.vibrate(200);
+      }
+    }
+
+    function startRest() {
+      if (!restBox || !restSeconds || done() >= total) return;
+      stopRest(false);
+      var ends = Date.now() + restSeconds * 1000;
+      restBox.hidden = false;
+      restLeft.textContent = restSeconds;
+      restTimer = window.setInterval(function () {
+        var left = Math.max(0, Math.ceil((ends - Date.now()) / 1000));
+        restLeft.textContent = left;
+        if (left === 0) stopRest(true);
+      }, 250);
+    }
+
+    function addSet() {
+      setsInput.value = Math.min(done() + 1, parseInt(setsInput.max, 10) || 20);
+      updateStatus();
+      startRest();
+    }
+
+    if (!setsInput) return;
+    setsInput.addEventListener("input", updateStatus);
+    updateStatus();
+
+    step.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-action]");
+      if (!button) return;
+      var action = button.dataset.action;
+      if (action === "set-done") addSet();
+      if (action === "skip-rest") stopRest(false);
+      if (action === "timer") toggleTimer(button);
+      if (action === "tempo") toggleTempo(button);
+    });
+
+    var timerBox = step.querySelector("[data-timer]");
+    var timer = null;
+    var started = 0;
+    function toggleTimer(button) {
+      var elapsedEl = timerBox.querySelector("[data-role='elapsed']");
+      var timerStatus = timerBox.querySelector("[data-role='timer-status']");
+      var target = parseInt(step.dataset.durationMin, 10) || 0;
+      if (timer === null) {
+        stopRest(false);
+        started = Date.now();
+        elapsedEl.textContent = "0";
+        timerStatus.textContent = "";
+        button.textContent = button.dataset.labelStop;
+        timer = window.setInterval(function () {
+          var seconds = Math.floor((Date.now() - started) / 1000);
+          elapsedEl.textContent = seconds;
+          if (target && seconds === target && !timerStatus.textContent) {
+            timerStatus.textContent = timerStatus.dataset.templateTarget;
+            if (navigator.vibrate) navigator.vibrate(200);
+          }
+        }, 250);
+      } else {
+        window.clearInterval(timer);
+        timer = null;
+        button.textContent = button.dataset.labelStart;
+        if (durationInput) durationInput.value = Math.floor((Date.now() - started) / 1000);
+        addSet();
+      }
+    }
+
+    function toggleTempo(button) {
+      var track = step.querySelector(".tempo-track");
+      var running = track.classList.toggle("running");
+      button.textContent = running ? button.dataset.labelStop : button.dataset.labelStart;
+      button.setAttribute("aria-pressed", running ? "true" : "false");
+    }
+  }
+
+  each(form, ".exercise-step", setupExercise);
+
+  /* --- Skipping an exercise and the red-flag re-check ------------------------------------ */
+
+  each(form, "input[name$='-skipped']", function (box) {
+    var step = box.closest(".exercise-step");
+    function sync() { step.classList.toggle("is-skipped", box.checked); }
+    box.addEventListener("change", sync);
+    sync();
+  });
+
+  var alertBox = form.querySelector("[data-role='red-flag-alert']");
+  function syncRedFlags() {
+    var yes = form.querySelector("input[name^='red_flag_'][value='yes']:checked");
+    if (alertBox) alertBox.hidden = !yes;
+  }
+  each(form, "input[name^='red_flag_']", function (input) {
+    input.addEventListener("change", syncRedFlags);
+  });
+  syncRedFlags();
+
+  form.addEventListener("submit", function () {
+    each(form, "button[type='submit']", function (button) {
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+
+  /* Start where the server found a problem, else at the beginning. */
+  var firstError = 0;
+  for (var i = 0; i < steps.length; i++) {
+    if (steps[i].querySelector(".errorlist, [aria-invalid='true']")) { firstError = i; break; }
+  }
+  show(firstError, firstError > 0);
+  var summary = document.getElementById("form-errors");
+  if (summary && firstError === 0) summary.focus();
+})();
