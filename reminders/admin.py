@@ -1,0 +1,87 @@
+"""Delivery records in the admin, read-only: therapists see their own patients' reminders (and
+so whether they failed), the practice admin sees all, retries failed ones and sees the runs."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from patients.admin.scoping import TherapistScopedAdminMixin
+from reminders import services
+from reminders.models import Delivery, Digest, ReminderRun
+
+
+class ReadOnlyMixin:
+    """Written by the reminder run and the senders only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "kind", "patient", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "kind", "day"]
+    list_select_related = ["patient__user"]
+    date_hierarchy = "day"
+    search_fields = ["patient__user__last_name", "patient__user__first_name"]
+    actions = ["retry"]
+    fields = [
+        "patient",
+        "day",
+        "kind",
+        "status",
+        "attempts",
+        "error",
+        "details",
+        "created_at",
+        "updated_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    def has_retry_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(description=_("Send failed reminders again"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = services.deliveries_retry(deliveries=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d reminder queued again.", "%(count)d reminders queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Digest)
+class DigestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["week", "therapist", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "week"]
+    list_select_related = ["therapist"]
+    fields = ["therapist", "week", "status", "attempts", "error", "created_at", "sent_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(therapist=request.user)
+
+
+@admin.register(ReminderRun)
+class ReminderRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """When the beat task last ran and what it found: the operator's first look on a fault."""
+
+    list_display = ["window_end", "window_start", "started_at", "selected", "created"]
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser

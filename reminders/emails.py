@@ -1,0 +1,216 @@
+"""The e-mails: plain text and HTML, in the recipient's language, with absolute links built from
+``SITE_URL``. Patients get their profile language; therapists the practice's ``LANGUAGE_CODE``.
+
+Messages carry as little health data as will do: reminders name exercises and questionnaires, the
+red-flag notice names no patient (the admin shows who), the digest lists the therapist's own
+patients by name because it is about them.
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from patients import selectors as patient_selectors
+from reminders.digest import digest_content
+from reminders.models import Delivery, Digest, ReminderKind
+
+
+def _link(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _message(*, subject: str, to: str, template: str, context: dict) -> EmailMultiAlternatives:
+    context = {"subject": subject, "site_url": settings.SITE_URL, **context}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"reminders/email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(
+        render_to_string(f"reminders/email/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
+    patient = delivery.patient
+    if delivery.kind == ReminderKind.RED_FLAG:
+        with translation.override(settings.LANGUAGE_CODE):
+            return _message(
+                subject=_("Red flag reported in a session check-in"),
+                to=patient.therapist.email,
+                template="therapist",
+                context={
+                    "greeting": _greeting(patient.therapist.first_name),
+                    "intro": _(
+                        "A patient answered yes to a safety question (saddle numbness, bladder "
+                        "or bowel changes, new leg weakness) in a session check-in. The session "
+                        "was stopped. Please look at the open alerts today."
+                    ),
+                    "sections": [],
+                    "action_label": _("Open the alerts"),
+                    "action_url": _link(reverse("admin:patients_alert_changelist"))
+                    + "?status=open",
+                },
+            )
+    with translation.override(patient.language):
+        subject, intro, items, label, path = _PATIENT_CONTENT[delivery.kind](delivery)
+        return _message(
+            subject=subject,
+            to=patient.user.email,
+            template="patient",
+            context={
+                "greeting": _greeting(patient.user.first_name),
+                "intro": intro,
+                "items": items,
+                "action_label": label,
+                "action_url": _link(path),
+            },
+        )
+
+
+def _greeting(first_name: str) -> str:
+    return _("Hello %(name)s,") % {"name": first_name} if first_name else _("Hello,")
+
+
+def _due_exercises(delivery: Delivery) -> list[str]:
+    assignment = patient_selectors.open_assignment(delivery.patient)
+    if assignment is None:
+        return []
+    plan = patient_selectors.today_plan(
+        patient=delivery.patient, assignment=assignment, today=delivery.day
+    )
+    return [str(entry.item.exercise.name) for entry in plan if entry.due]
+
+
+def _session(delivery):
+    return (
+        _("Your training for today"),
+        _("Today's training is due:"),
+        _due_exercises(delivery),
+        _("Open today's plan"),
+        "/today/",
+    )
+
+
+def _evening(delivery):
+    return (
+        _("There is still time for today's training"),
+        _(
+            "You have not logged a session today yet. A short session still counts; stay below "
+            "your pain limit:"
+        ),
+        _due_exercises(delivery),
+        _("Open today's plan"),
+        "/today/",
+    )
+
+
+def _next_day(delivery):
+    session = delivery.patient.sessions.filter(pk=delivery.details.get("session")).first()
+    day = formats.date_format(session.local_date if session else delivery.day, "DATE_FORMAT")
+    return (
+        _("How does your back feel today?"),
+        _(
+            "You trained on %(day)s. Please tell us how your back feels today compared with "
+            "before that session. It takes a minute and helps to dose your next session."
+        )
+        % {"day": day},
+        [],
+        _("Answer the next-day check"),
+        "/today/",
+    )
+
+
+def due_questionnaire_titles(delivery: Delivery) -> list[str]:
+    """What ``questionnaires.selectors`` says is due on the reminder's day (exact rule)."""
+    if not apps.is_installed("questionnaires"):
+        return []
+    from questionnaires import selectors as questionnaire_selectors
+
+    start = questionnaire_selectors.program_start(delivery.patient)
+    if start is None:
+        return []
+    return [
+        str(due.questionnaire.title)
+        for due in questionnaire_selectors.due_questionnaires(
+            patient=delivery.patient, today=delivery.day, program_start=start
+        )
+    ]
+
+
+def _questionnaire(delivery):
+    return (
+        _("A questionnaire is waiting for you"),
+        _(
+            "Your therapist uses short questionnaires to see how pain, everyday activities and "
+            "worries about movement change. Please fill in:"
+        ),
+        due_questionnaire_titles(delivery),
+        _("Open the questionnaires"),
+        "/questionnaires/",
+    )
+
+
+def _habits(delivery):
+    assignment = patient_selectors.open_assignment(delivery.patient)
+    habits = [str(habit.name) for habit in assignment.program.habits.all()] if assignment else []
+    return (
+        _("Small things for your back today"),
+        _("Your daily habits; tick them off when done:"),
+        habits,
+        _("Open your habits"),
+        "/habits/",
+    )
+
+
+_PATIENT_CONTENT = {
+    ReminderKind.SESSION: _session,
+    ReminderKind.EVENING: _evening,
+    ReminderKind.NEXT_DAY: _next_day,
+    ReminderKind.QUESTIONNAIRE: _questionnaire,
+    ReminderKind.HABITS: _habits,
+}
+
+
+def digest_message(digest: Digest) -> EmailMultiAlternatives:
+    therapist = digest.therapist
+    with translation.override(settings.LANGUAGE_CODE):
+        content = digest_content(therapist=therapist)
+        sections = [
+            (
+                _("Flagged sessions not yet acknowledged"),
+                [f"{patient} ({count})" for patient, count in content.flagged],
+            ),
+            (
+                _("Red flags reported in session check-ins"),
+                [f"{patient}: {sign}" for patient, sign in content.red_flags],
+            ),
+            (
+                _("Adherence below 50 % over the last 14 days"),
+                [f"{patient}: {int(value * 100)} %" for patient, value in content.low_adherence],
+            ),
+            (
+                _("Ready for the next phase"),
+                [f"{patient} ({phase})" for patient, phase in content.ready],
+            ),
+        ]
+        return _message(
+            subject=_("Your weekly overview"),
+            to=therapist.email,
+            template="therapist",
+            context={
+                "greeting": _greeting(therapist.first_name),
+                "intro": _("This is what needs your attention this week.")
+                if content
+                else _("Nothing needs your attention this week."),
+                "sections": [(title, lines) for title, lines in sections if lines],
+                "action_label": _("Open the admin"),
+                "action_url": _link(reverse("admin:index")),
+            },
+        )

@@ -1,0 +1,134 @@
+"""Delivery records: one row per message, written *before* it is sent.
+
+The row is the at-most-once guarantee. It is unique per patient, day and kind (per therapist and
+week for the digest), so a second beat process, a retried task or a redelivered message finds the
+row already there; a sender must move it from ``pending`` to ``sending`` with a conditional
+UPDATE before it may send, so only one sender ever does. Failures stay on the row for the admin.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to be sent")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    SKIPPED = "skipped", _("not sent")
+
+
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+class ReminderKind(models.TextChoices):
+    SESSION = "session", _("session reminder")
+    EVENING = "evening", _("evening nudge")
+    NEXT_DAY = "next_day", _("next-day check")
+    QUESTIONNAIRE = "questionnaire", _("questionnaire due")
+    HABITS = "habits", _("daily habits")
+    RED_FLAG = "red_flag", _("red flag (to the therapist)")
+
+
+class DeliveryState(models.Model):
+    """The send state machine: pending → sending → sent, or failed / skipped."""
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    # Which run created the row: a run re-reads the rows it owns after an
+    # INSERT … ON CONFLICT DO NOTHING, which does not say which rows were new.
+    batch = models.UUIDField(_("batch"), editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("state changed"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(DeliveryState):
+    """A message about one patient: to the patient, or (red flag) to their therapist."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="reminder_deliveries", verbose_name=_("patient")
+    )
+    day = models.DateField(_("day (patient's time zone)"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "day", "kind"], name="delivery_once_per_patient_day_kind"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["batch"], name="delivery_batch"),
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="delivery_open",
+            ),
+        ]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.day}"
+
+
+class Digest(DeliveryState):
+    """The weekly digest of one therapist."""
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="reminder_digests",
+        verbose_name=_("therapist"),
+    )
+    week = models.DateField(_("week (Monday)"))
+
+    class Meta:
+        ordering = ["-week", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["therapist", "week"], name="digest_once_per_week")
+        ]
+        indexes = [
+            models.Index(fields=["batch"], name="digest_batch"),
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="digest_open",
+            ),
+        ]
+        verbose_name = _("weekly digest")
+        verbose_name_plural = _("weekly digests")
+
+    def __str__(self):
+        return f"{self.therapist} {self.week}"
+
+
+class ReminderRun(models.Model):
+    """One selection run. The next run starts its window where this one ended, so runs missed
+    while the worker was down are caught up (SPEC §4: late, but once)."""
+
+    started_at = models.DateTimeField(_("started"))
+    window_start = models.DateTimeField(_("window from"))
+    window_end = models.DateTimeField(_("window until"), db_index=True)
+    selected = models.PositiveIntegerField(_("selected"), default=0)
+    created = models.PositiveIntegerField(_("new records"), default=0)
+
+    class Meta:
+        ordering = ["-window_end"]
+        verbose_name = _("reminder run")
+        verbose_name_plural = _("reminder runs")
+
+    def __str__(self):
+        return f"{self.window_start:%Y-%m-%d %H:%M} – {self.window_end:%H:%M}"

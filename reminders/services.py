@@ -1,0 +1,457 @@
+"""Writes for reminders: a run creates delivery records and enqueues their sends after commit;
+a sender claims one record, sends it and records the outcome; calendar feed keys.
+
+At most once: the records are unique per patient, day and kind (``INSERT … ON CONFLICT DO
+NOTHING``), a run enqueues only the records it created itself, and a sender must move a record
+from ``pending`` to ``sending`` in a conditional UPDATE before it sends. A record left in
+``sending`` by a killed worker is marked failed, never sent again: the e-mail may have gone out.
+
+Faults: enqueueing happens ``on_commit`` and a broker failure is logged (without patient data),
+never raised, so the request or run that wrote the records succeeds; the records stay pending
+and the next run enqueues them again (``deliveries_recover``).
+"""
+
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import mailers
+from django.db import transaction
+from django.db.models import F, Model
+from django.urls import reverse
+from django.utils import timezone
+
+from mtt.celery import app as celery_app
+from patients.models import Patient, SessionLog
+from reminders import emails, rules, selectors
+from reminders.models import (
+    Delivery,
+    DeliveryStatus,
+    Digest,
+    ReminderKind,
+    ReminderRun,
+)
+
+logger = logging.getLogger(__name__)
+
+# Publishing gives up quickly when the broker is down: the records wait for the next run.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+RUN_HISTORY_DAYS = 30
+
+
+class SendFailed(Exception):
+    """Sending failed and the record is pending again: retry later."""
+
+    def __init__(self, pk: int, attempts: int):
+        super().__init__(pk, attempts)
+        self.pk, self.attempts = pk, attempts
+
+
+@dataclass(frozen=True)
+class RunResult:
+    window_start: datetime
+    window_end: datetime
+    selected: int
+    created: int
+    requeued: int
+    digests: int
+
+
+def run_window(*, now: datetime) -> tuple[datetime, datetime]:
+    """From the end of the last run (at most ``REMINDER_CATCH_UP_HOURS`` back) until now."""
+    last_end = ReminderRun.objects.order_by("-window_end").values_list("window_end", flat=True)[:1]
+    last_end = next(iter(last_end), None)
+    if last_end is None or last_end >= now:
+        return now - timedelta(minutes=settings.REMINDER_WINDOW_MINUTES), now
+    return max(last_end, now - timedelta(hours=settings.REMINDER_CATCH_UP_HOURS)), now
+
+
+@transaction.atomic
+def reminders_run(
+    *, now: datetime | None = None, start: datetime | None = None, record: bool = True
+) -> RunResult:
+    """One beat run: select what fell due in the window, write the records, recover stale
+    ones, create the weekly digests, and enqueue all of it once the transaction commits."""
+    clock = timezone.now()  # record keeping runs on real time, whatever instant is selected
+    now = now or clock
+    if start is None:
+        start, now = run_window(now=now)
+    due = selectors.due_reminders(start=start, end=now)
+    created = deliveries_create(due=due, now=clock)
+    if record:
+        ReminderRun.objects.create(
+            started_at=clock,
+            window_start=start,
+            window_end=now,
+            selected=len(due),
+            created=len(created),
+        )
+        ReminderRun.objects.filter(window_end__lt=now - timedelta(days=RUN_HISTORY_DAYS)).delete()
+    requeued = deliveries_recover(now=clock)
+    digests = digests_create(now=now, clock=clock)
+    transaction.on_commit(lambda: enqueue_deliveries(created + requeued["deliveries"]))
+    transaction.on_commit(lambda: enqueue_digests(digests + requeued["digests"]))
+    return RunResult(
+        window_start=start,
+        window_end=now,
+        selected=len(due),
+        created=len(created),
+        requeued=len(requeued["deliveries"]) + len(requeued["digests"]),
+        digests=len(digests),
+    )
+
+
+def deliveries_create(*, due: Sequence[selectors.DueReminder], now: datetime) -> list[int]:
+    """Write the records (existing ones are left alone) and return the ids this call created."""
+    if not due:
+        return []
+    batch = uuid.uuid4()
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                patient_id=reminder.patient_id,
+                day=reminder.day,
+                kind=reminder.kind,
+                details=reminder.details or {},
+                batch=batch,
+                updated_at=now,
+            )
+            for reminder in due
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    return list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
+
+
+def deliveries_recover(*, now: datetime) -> dict[str, list[int]]:
+    """Expire pending records that are too old to be useful, fail records stuck in ``sending``
+    (not resent: the message may be out), and hand back pending records nobody picked up."""
+    stuck_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    requeue_before = now - timedelta(minutes=settings.REMINDER_REQUEUE_AFTER_MINUTES)
+    expire_before = now - timedelta(hours=settings.REMINDER_EXPIRE_HOURS)
+    result = {}
+    for name, model in (("deliveries", Delivery), ("digests", Digest)):
+        model.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=expire_before).update(
+            status=DeliveryStatus.SKIPPED, error="expired: not sent in time", updated_at=now
+        )
+        model.objects.filter(status=DeliveryStatus.SENDING, updated_at__lt=stuck_before).update(
+            status=DeliveryStatus.FAILED,
+            error="interrupted while sending; not sent again to avoid a duplicate",
+            updated_at=now,
+        )
+        stale = model.objects.filter(status=DeliveryStatus.PENDING, updated_at__lt=requeue_before)
+        ids = list(stale.values_list("pk", flat=True))
+        if ids:
+            model.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(updated_at=now)
+        result[name] = ids
+    return result
+
+
+def digests_create(*, now: datetime, clock: datetime | None = None) -> list[int]:
+    """The week's digest records for therapists with patients, once the digest time came."""
+    at = rules.parse_time(settings.REMINDER_DIGEST_TIME)
+    if at is None:
+        return []
+    local_now = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    week = rules.digest_week(local_now, weekday=settings.REMINDER_DIGEST_WEEKDAY, at=at)
+    if week is None:
+        return []
+    therapists = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, patients__isnull=False)
+        .exclude(email="")
+        .exclude(reminder_digests__week=week)
+        .order_by()
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    batch = uuid.uuid4()
+    Digest.objects.bulk_create(
+        [
+            Digest(therapist_id=pk, week=week, batch=batch, updated_at=clock or now)
+            for pk in therapists
+        ],
+        ignore_conflicts=True,
+    )
+    return list(Digest.objects.filter(batch=batch).values_list("pk", flat=True))
+
+
+def red_flag_notify(*, session: SessionLog) -> Delivery | None:
+    """Tell the therapist at once that a session check-in reported a red flag (SPEC §1 principle
+    4). Call it in the transaction that stores the session: the record is written with it, the
+    e-mail is enqueued after commit, and a broker that is down delays the e-mail, never the
+    session."""
+    if not (
+        session.red_flag_saddle_numbness
+        or session.red_flag_bladder_bowel
+        or session.red_flag_leg_weakness
+    ):
+        return None
+    now = timezone.now()
+    delivery, created = Delivery.objects.get_or_create(
+        patient_id=session.patient_id,
+        day=session.local_date,
+        kind=ReminderKind.RED_FLAG,
+        defaults={"details": {"session": session.pk}, "batch": uuid.uuid4(), "updated_at": now},
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
+    return delivery
+
+
+# --- Enqueueing ------------------------------------------------------------------------------
+
+
+def enqueue_deliveries(ids: Sequence[int]) -> int:
+    from reminders import tasks
+
+    return _publish(tasks.send_deliveries, ids, settings.REMINDER_SEND_BATCH, "deliveries")
+
+
+def enqueue_digests(ids: Sequence[int]) -> int:
+    from reminders import tasks
+
+    return _publish(tasks.send_digests, ids, settings.REMINDER_SEND_BATCH, "digests")
+
+
+def _publish(task, ids: Sequence[int], size: int, what: str) -> int:
+    """Publish ``task`` for chunks of ``ids`` over one broker connection; returns how many ids
+    were handed over. Failures are logged, not raised: the records wait for the next run."""
+    ids = list(ids)
+    published = 0
+    if not ids:
+        return 0
+    try:
+        with celery_app.producer_or_acquire() as producer:
+            for offset in range(0, len(ids), size):
+                chunk = ids[offset : offset + size]
+                task.apply_async(
+                    (chunk,), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                )
+                published += len(chunk)
+    except Exception as error:  # kombu raises many kinds; none may reach the caller
+        logger.warning(
+            "reminders: could not enqueue %d of %d %s (%s); the next run enqueues them again",
+            len(ids) - published,
+            len(ids),
+            what,
+            type(error).__name__,
+        )
+    return published
+
+
+def enqueue_retry(task, failure: SendFailed) -> None:
+    """Send again later, with exponential back-off over the record's attempts."""
+    try:
+        task.apply_async(
+            (failure.pk,),
+            countdown=rules.retry_delay(failure.attempts - 1),
+            retry=True,
+            retry_policy=PUBLISH_RETRY_POLICY,
+        )
+    except Exception as error:
+        logger.warning(
+            "reminders: could not enqueue a retry (%s); the next run enqueues it again",
+            type(error).__name__,
+        )
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+
+def _claim(model: type[Model], pk: int, now: datetime) -> bool:
+    """pending → sending, for exactly one caller."""
+    return bool(
+        model.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, updated_at=now
+        )
+    )
+
+
+def _finish(model: type[Model], pk: int, status: str, *, error: str = "", sent_at=None) -> None:
+    model.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
+        status=status, error=error[:300], updated_at=timezone.now(), sent_at=sent_at
+    )
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _send(
+    model: type[Model],
+    pk: int,
+    *,
+    load: Callable,
+    build: Callable,
+    skip_reason: Callable,
+    connection,
+) -> str:
+    """Claim, build, send and record one message; raises ``SendFailed`` when it should be
+    retried. Returns the final status, or "" when someone else has the record."""
+    now = timezone.now()
+    if not _claim(model, pk, now):
+        return ""
+    record = load(pk)
+    reason = skip_reason(record)
+    if reason:
+        _finish(model, pk, DeliveryStatus.SKIPPED, error=reason)
+        return DeliveryStatus.SKIPPED
+    try:
+        message = build(record)
+        connection.send_messages([message])
+    except Exception as error:
+        gave_up = record.attempts >= settings.REMINDER_MAX_ATTEMPTS
+        status = DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING
+        _finish(model, pk, status, error=_describe(error))
+        logger.warning(
+            "reminders: sending %s %s failed on attempt %d (%s)%s",
+            model._meta.model_name,
+            pk,
+            record.attempts,
+            type(error).__name__,
+            "; giving up" if gave_up else "; will retry",
+        )
+        if gave_up:
+            return DeliveryStatus.FAILED
+        raise SendFailed(pk, record.attempts) from error
+    _finish(model, pk, DeliveryStatus.SENT, sent_at=timezone.now())
+    return DeliveryStatus.SENT
+
+
+def _load_delivery(pk: int) -> Delivery:
+    return Delivery.objects.select_related("patient__user", "patient__therapist").get(pk=pk)
+
+
+def _delivery_skip_reason(delivery: Delivery) -> str:
+    """Things that changed since the record was written."""
+    patient = delivery.patient
+    if delivery.kind == ReminderKind.RED_FLAG:
+        return "" if patient.therapist.email else "the therapist has no e-mail address"
+    if patient.reminder_opt_out:
+        return "reminders switched off"
+    if not patient.user.email or not patient.user.is_active:
+        return "no e-mail address"
+    if delivery.kind in (ReminderKind.SESSION, ReminderKind.EVENING) and (
+        SessionLog.objects.filter(patient=patient, local_date__gte=delivery.day).exists()
+    ):
+        return "the session was logged meanwhile"
+    if delivery.kind == ReminderKind.NEXT_DAY and (
+        SessionLog.objects.filter(
+            pk=delivery.details.get("session"), next_day_check__isnull=False
+        ).exists()
+    ):
+        return "answered meanwhile"
+    if delivery.kind == ReminderKind.QUESTIONNAIRE and not emails.due_questionnaire_titles(
+        delivery
+    ):
+        return "no questionnaire due"
+    return ""
+
+
+def delivery_send(*, delivery_id: int, connection=None) -> str:
+    return _send(
+        Delivery,
+        delivery_id,
+        load=_load_delivery,
+        build=emails.delivery_message,
+        skip_reason=_delivery_skip_reason,
+        connection=connection or mailers.default,
+    )
+
+
+def _load_digest(pk: int) -> Digest:
+    return Digest.objects.select_related("therapist").get(pk=pk)
+
+
+def _digest_skip_reason(digest: Digest) -> str:
+    therapist = digest.therapist
+    return "" if therapist.is_active and therapist.email else "no active therapist e-mail"
+
+
+def digest_send(*, digest_id: int, connection=None) -> str:
+    return _send(
+        Digest,
+        digest_id,
+        load=_load_digest,
+        build=emails.digest_message,
+        skip_reason=_digest_skip_reason,
+        connection=connection or mailers.default,
+    )
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> list[SendFailed]:
+    """Send several records over one mail connection; returns the failures to retry."""
+    return _send_many(delivery_send, "delivery_id", delivery_ids)
+
+
+def digests_send(*, digest_ids: Sequence[int]) -> list[SendFailed]:
+    return _send_many(digest_send, "digest_id", digest_ids)
+
+
+def _send_many(send: Callable, argument: str, ids: Sequence[int]) -> list[SendFailed]:
+    retry = []
+    with ExitStack() as stack:
+        connection = mailers.default
+        try:
+            stack.enter_context(connection)
+        except Exception as error:  # each send below opens it again and records its failure
+            logger.warning("reminders: mail server unreachable (%s)", type(error).__name__)
+        for pk in ids:
+            try:
+                send(**{argument: pk}, connection=connection)
+            except SendFailed as failure:
+                retry.append(failure)
+    return retry
+
+
+@transaction.atomic
+def deliveries_retry(*, deliveries) -> int:
+    """Admin action: failed records become pending again (with fresh attempts) and are
+    enqueued after commit. Records that may have been sent ("interrupted") are left alone."""
+    queryset = deliveries.filter(status=DeliveryStatus.FAILED).exclude(
+        error__startswith="interrupted"
+    )
+    ids = list(queryset.values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(
+        status=DeliveryStatus.PENDING, attempts=0, error="", updated_at=timezone.now()
+    )
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    return len(ids)
+
+
+# --- Calendar feed keys ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_token_rotate(*, patient: Patient) -> str:
+    """A new secret feed key; the old URL stops working at once."""
+    patient.calendar_token = secrets.token_urlsafe(32)
+    patient.save(update_fields=["calendar_token"])
+    return patient.calendar_token
+
+
+@transaction.atomic
+def calendar_token_revoke(*, patient: Patient) -> None:
+    patient.calendar_token = None
+    patient.save(update_fields=["calendar_token"])
+
+
+def calendar_url(patient: Patient) -> str | None:
+    """The patient's secret iCalendar feed, or None while they have none."""
+    if not patient.calendar_token:
+        return None
+    return settings.SITE_URL + reverse("reminders:calendar", args=[patient.calendar_token])
