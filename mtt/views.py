@@ -4,7 +4,7 @@ import logging
 
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -54,4 +54,8 @@ def health(request):
 
 @require_safe
 def home(request):
+    """The patient's home is today's plan; therapists work in the admin; visitors see the
+    programme and the way to log in."""
+    if request.user.is_authenticated:
+        return redirect("admin:index" if request.user.is_staff else "portal:today")
     return render(request, "home.html", {"programs": program_overview()})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from patients import rules
@@ -16,11 +16,14 @@ from patients.models import (
     Assignment,
     AssignmentStatus,
     ExerciseEntry,
+    HabitCheck,
     Patient,
     PrescriptionItem,
     RedFlag,
     SessionLog,
 )
+from programs.models import DailyHabit
+from questionnaires.selectors import responses_for_patient
 
 ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
 FLAG_WINDOW_DAYS = rules.FLAG_WINDOW_DAYS
@@ -224,6 +227,7 @@ def patient_overview(*, patient: Patient, today: date) -> dict:
             "pain_before": [before for _day, before, _after in pains],
             "pain_after": [after for _day, _before, after in pains],
             "weekly_adherence": weekly_adherence(patient=patient, today=today),
+            "questionnaire_scores": questionnaire_scores(patient=patient),
         },
     }
     return overview
@@ -262,3 +266,81 @@ def patient_changelist_annotations(queryset: QuerySet[Patient], *, today: date) 
         current_phase_number=Subquery(open_assignment_qs.values("current_phase__number")[:1]),
         assignment_status=Subquery(open_assignment_qs.values("status")[:1]),
     ).select_related("user", "therapist")
+
+
+# --- Portal ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HabitDay:
+    habit: DailyHabit
+    count: int
+
+    @property
+    def done(self) -> bool:
+        return self.count >= self.habit.times_per_day
+
+
+def habit_days(*, patient: Patient, assignment: Assignment | None, day: date) -> list[HabitDay]:
+    """The programme's daily habits with how often each was ticked off on ``day`` (2 queries)."""
+    if assignment is None:
+        return []
+    counts = dict(
+        HabitCheck.objects.filter(patient=patient, day=day).values_list("habit_id", "count")
+    )
+    return [
+        HabitDay(habit=habit, count=counts.get(habit.pk, 0))
+        for habit in assignment.program.habits.all()
+    ]
+
+
+def next_day_check_pending(*, patient: Patient, today: date) -> SessionLog | None:
+    """Yesterday's last session when its 24-hour response is still missing."""
+    return (
+        SessionLog.objects.filter(
+            patient=patient,
+            local_date=today - timedelta(days=1),
+            next_day_check__isnull=True,
+        )
+        .order_by("-performed_at")
+        .first()
+    )
+
+
+def session_history(*, patient: Patient) -> QuerySet[SessionLog]:
+    """The patient's sessions, newest first, with what a history page shows of each."""
+    return (
+        SessionLog.objects.filter(patient=patient)
+        .select_related("phase", "next_day_check")
+        .prefetch_related(
+            Prefetch("entries", ExerciseEntry.objects.select_related("exercise").order_by("id"))
+        )
+        .order_by("-performed_at", "-id")
+    )
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def habit_days_for_program(*, patient: Patient, program_id: int, day: date) -> list[HabitDay]:
+    """``habit_days`` in one query: the day's count comes along as a subquery, which keeps
+    ``me/today/`` within its query budget."""
+    counts = HabitCheck.objects.filter(patient=patient, habit=OuterRef("pk"), day=day)
+    habits = DailyHabit.objects.filter(programs=program_id).annotate(
+        day_count=Coalesce(Subquery(counts.values("count")[:1]), 0)
+    )
+    return [HabitDay(habit=habit, count=habit.day_count) for habit in habits]
+
+
+def questionnaire_scores(*, patient: Patient) -> list[dict[str, object]]:
+    """Scored responses, oldest first, for the trend charts of therapist and patient."""
+    return [
+        {
+            "date": response.submitted_at.date().isoformat(),
+            "slug": response.questionnaire.slug,
+            "title": str(response.questionnaire.title),
+            "score": float(response.score),
+        }
+        for response in responses_for_patient(patient=patient).order_by("submitted_at", "id")
+        if response.score is not None
+    ]

@@ -19,6 +19,7 @@ from patients.models import (
     Assignment,
     AssignmentStatus,
     ExerciseEntry,
+    HabitCheck,
     NextDayCheck,
     Patient,
     PhaseChange,
@@ -31,6 +32,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Dosage, Phase, Program
+from reminders.services import red_flag_notify
 
 SESSION_RED_FLAGS = {
     "red_flag_saddle_numbness": RedFlagSign.CAUDA_SADDLE,
@@ -420,6 +422,7 @@ def session_log_create(
         session.save()
     ExerciseEntry.objects.bulk_create(rows)
     _raise_alerts(session=session, reasons=reasons)
+    red_flag_notify(session=session)
     return session, True
 
 
@@ -488,3 +491,120 @@ def next_day_check_record(
             Alert(patient_id=session.patient_id, session=session, kind=code) for code in codes
         )
     return check
+
+
+# --- Portal: the patient's own settings and daily habits ------------------------------------
+
+PROFILE_FIELDS = (
+    "language",
+    "time_zone",
+    "reminder_time",
+    "reminder_channel",
+    "reminder_opt_out",
+    "habit_reminders",
+)
+
+
+@transaction.atomic
+def patient_profile_update(*, patient: Patient, email: str | None = None, **fields) -> Patient:
+    """The settings a patient may change themselves (portal profile, ``me/profile/``). Clinical
+    fields such as the pain limit stay with the therapist. An e-mail address can log in, so it
+    must not belong to another account."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {field: _("This setting cannot be changed here.") for field in unknown}
+        )
+    user = patient.user
+    if email is not None and email.strip().lower() != user.email.lower():
+        email = email.strip()
+        taken = (
+            get_user_model()
+            ._default_manager.filter(email__iexact=email)
+            .exclude(pk=user.pk)
+            .exists()
+        )
+        if taken:
+            raise ValidationError({"email": _("Another account uses this e-mail address.")})
+        user.email = email
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["email"])
+    for field, value in fields.items():
+        setattr(patient, field, value)
+    if fields:
+        patient.full_clean(exclude=["user", "therapist"])
+        patient.save(update_fields=list(fields))
+    return patient
+
+
+@transaction.atomic
+def habit_check_record(*, patient: Patient, habit, day: date, delta: int = 1) -> int:
+    """Tick a daily habit off (``delta`` 1) or take a tick back (-1) on the patient's ``day``.
+    Returns the day's new count, between 0 and the habit's times per day."""
+    check = (
+        HabitCheck.objects.select_for_update().filter(patient=patient, habit=habit, day=day).first()
+    )
+    count = min(max((check.count if check else 0) + delta, 0), habit.times_per_day)
+    if check is None and count:
+        try:
+            with transaction.atomic():
+                HabitCheck.objects.create(patient=patient, habit=habit, day=day, count=count)
+        except IntegrityError:  # a double tap raced us: count on the stored row
+            return habit_check_record(patient=patient, habit=habit, day=day, delta=delta)
+    elif check is not None and count:
+        check.count = count
+        check.save(update_fields=["count"])
+    elif check is not None:
+        check.delete()
+    return count
+
+
+# --- API: the therapist's changes to a patient record ---------------------------------------
+
+CLINICAL_FIELDS = (
+    "date_of_birth",
+    "pain_limit",
+    "diagnosis",
+    "chronic_inflammatory_disease",
+    "relevant_conditions",
+)
+
+
+@transaction.atomic
+def patient_update(
+    *,
+    patient: Patient,
+    changed_by,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    therapist=None,
+    **fields,
+) -> Patient:
+    """A therapist's changes to a patient (API ``PATCH patients/{id}/``): names, clinical fields
+    and the patient's own settings. Handing a patient to another therapist is the caller's
+    decision to allow (the API lets only the practice admin)."""
+    settings_fields = {name: fields.pop(name) for name in list(fields) if name in PROFILE_FIELDS}
+    unknown = set(fields) - set(CLINICAL_FIELDS)
+    if unknown:
+        raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
+    patient_profile_update(patient=patient, email=email, **settings_fields)
+    user = patient.user
+    names = {
+        name: value
+        for name, value in (("first_name", first_name), ("last_name", last_name))
+        if value is not None
+    }
+    if names:
+        for name, value in names.items():
+            setattr(user, name, value)
+        user.full_clean(exclude=["password"], validate_unique=False)
+        user.save(update_fields=list(names))
+    if therapist is not None:
+        fields["therapist"] = therapist
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    if fields:
+        patient.full_clean(exclude=["user"], validate_unique=False)
+        patient.save(update_fields=list(fields))
+    return patient

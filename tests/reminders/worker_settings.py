@@ -1,0 +1,11 @@
+"""Settings for the Celery worker process the integration tests start: the test settings, plus
+e-mail written to files the test reads and the test's own queue on the test's Redis database
+(so parallel test runs never take each other's tasks)."""
+
+import os
+
+from mtt.settings import mailer_from_url
+from mtt.settings_test import *  # noqa: F403
+
+MAILERS = {"default": mailer_from_url(os.environ["MTT_TEST_EMAIL_URL"])}
+CELERY_TASK_DEFAULT_QUEUE = os.environ["MTT_TEST_QUEUE"]
