@@ -5,9 +5,11 @@ broker on the file system, e-mail on the console. ``DEBUG`` off means production
 ``SECRET_KEY`` stops the start and ``manage.py check --deploy`` passes.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -45,11 +47,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mtt",
+    "mtt.tokens",
     "programs",
     "patients",
+    "accounts",
+    "questionnaires",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -109,6 +117,11 @@ else:
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"  # patients go on to /today/, staff to /admin/
+LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -200,10 +213,37 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Reminders (reminders/): the beat task runs every REMINDER_WINDOW_MINUTES and selects what fell
+# due since the previous run; times are the patient's local wall-clock times. An empty time
+# switches that kind off. docs/operations.md describes the processes and faults.
+REMINDER_WINDOW_MINUTES = env.int("REMINDER_WINDOW_MINUTES", default=15)
+REMINDER_EVENING_NUDGE_TIME = env.str("REMINDER_EVENING_NUDGE_TIME", default="19:30")
+REMINDER_NEXT_DAY_TIME = env.str("REMINDER_NEXT_DAY_TIME", default="09:00")
+REMINDER_HABITS_TIME = env.str("REMINDER_HABITS_TIME", default="11:00")
+REMINDER_QUESTIONNAIRE_EVERY_DAYS = env.int("REMINDER_QUESTIONNAIRE_EVERY_DAYS", default=7)
+REMINDER_DIGEST_WEEKDAY = env.int("REMINDER_DIGEST_WEEKDAY", default=0)  # Monday, practice time
+REMINDER_DIGEST_TIME = env.str("REMINDER_DIGEST_TIME", default="07:00")
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", default=20)
+REMINDER_EXPIRE_HOURS = env.int("REMINDER_EXPIRE_HOURS", default=12)
+REMINDER_CATCH_UP_HOURS = env.int("REMINDER_CATCH_UP_HOURS", default=6)
+REMINDER_SEND_BATCH = env.int("REMINDER_SEND_BATCH", default=50)
+CELERY_BEAT_SCHEDULE = {
+    "reminders": {
+        "task": "reminders.tasks.run_reminders",
+        # On the clock (:00, :15, …) when the window divides the hour, so 18:00 goes out at 18:00.
+        "schedule": crontab(minute=f"*/{REMINDER_WINDOW_MINUTES}")
+        if 60 % REMINDER_WINDOW_MINUTES == 0
+        else timedelta(minutes=REMINDER_WINDOW_MINUTES),
+        # A run queued while no worker was up is dropped; the next run catches up its window.
+        "options": {"expires": REMINDER_WINDOW_MINUTES * 60},
+    }
+}
 
 REST_FRAMEWORK = {
+    # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "patients.api.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -211,9 +251,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "patients.api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    "EXCEPTION_HANDLER": "patients.api.errors.exception_handler",
+    # Login throttling on POST auth/token/: per client address and username, and per address.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env.str("API_LOGIN_RATE", default="5/min"),
+        "login-address": env.str("API_LOGIN_ADDRESS_RATE", default="30/min"),
+    },
 }
+API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
 SPECTACULAR_SETTINGS = {
     "TITLE": "MTT Rücken API",
     "DESCRIPTION": (
@@ -226,6 +273,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Separate request and response components: read-only fields are not asked for in requests.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"AssignmentStatusEnum": "patients.models.AssignmentStatus"},
 }
 
 # Security headers. Production (DEBUG off) sits behind TLS; /health/ stays reachable over plain

@@ -12,7 +12,14 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("reminders.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("patients.urls")),
     path("api/v1/", include("programs.api.urls")),
+    path("api/v1/", include("patients.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# An unknown URL under /api/ answers JSON; everything else gets the site's 404 page.
+handler404 = "patients.api.errors.not_found"

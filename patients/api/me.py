@@ -1,0 +1,151 @@
+"""``me/today/`` and ``me/profile/``: the signed-in patient's plan for today and own settings."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from patients import selectors, services
+from patients.api.base import ApiMixin, IsPatient, LocalTimeField, caller_patient, patient_day
+from patients.api.habits import HabitDaySerializer
+from patients.models import AssignmentStatus, Language
+from reminders.services import calendar_token_rotate, calendar_url
+
+
+class PhaseNowSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PlannedExerciseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="item.exercise_id", help_text="Exercise id (log it so).")
+    slug = serializers.CharField(source="item.exercise.slug")
+    name = serializers.CharField(source="item.exercise.name")
+    goal = serializers.CharField(source="item.exercise.goal.slug", help_text="Training goal slug.")
+    goal_name = serializers.CharField(source="item.exercise.goal.name")
+    phase = serializers.IntegerField(source="item.phase.number", help_text="Phase number.")
+    sets = serializers.IntegerField(source="item.sets")
+    set_unit = serializers.CharField(source="item.set_unit")
+    reps_min = serializers.IntegerField(source="item.reps_min", allow_null=True)
+    reps_max = serializers.IntegerField(source="item.reps_max", allow_null=True)
+    duration_min_s = serializers.IntegerField(source="item.duration_min_s", allow_null=True)
+    duration_max_s = serializers.IntegerField(source="item.duration_max_s", allow_null=True)
+    rest_s = serializers.IntegerField(source="item.rest_s")
+    tempo = serializers.CharField(source="item.tempo")
+    frequency = serializers.CharField(source="item.frequency")
+    due = serializers.BooleanField(help_text="Due today under the scheduling rule.")
+    done_today = serializers.BooleanField()
+    next_due = serializers.DateField(help_text="The next due day if nothing more is done.")
+
+
+class TodaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Today in the patient's time zone.")
+    assignment = serializers.IntegerField(allow_null=True, help_text="The open programme's id.")
+    status = serializers.ChoiceField(
+        choices=AssignmentStatus.choices,
+        allow_null=True,
+        help_text="null: no programme yet. paused: nothing is due.",
+    )
+    phase = PhaseNowSerializer(allow_null=True)
+    exercises = PlannedExerciseSerializer(many=True)
+    habits = HabitDaySerializer(many=True)
+
+
+@extend_schema(tags=["me"])
+class TodayView(ApiMixin, GenericAPIView):
+    """The patient's plan for today: current phase, the prescription with what is due, and the
+    daily habits with today's ticks. Without a programme: ``phase`` null and empty lists."""
+
+    permission_classes = [IsPatient]
+    serializer_class = TodaySerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get(self, request):
+        patient = caller_patient(request.user)
+        today = patient_day(patient)
+        assignment = selectors.open_assignment(patient)
+        body = {
+            "date": today,
+            "assignment": None,
+            "status": None,
+            "phase": None,
+            "exercises": [],
+            "habits": [],
+        }
+        if assignment is not None:
+            plan = selectors.today_plan(patient=patient, assignment=assignment, today=today)
+            if assignment.status != AssignmentStatus.ACTIVE:
+                plan = [
+                    selectors.PlannedExercise(
+                        item=row.item, due=False, done_today=row.done_today, next_due=row.next_due
+                    )
+                    for row in plan
+                ]
+            body.update(
+                assignment=assignment.pk,
+                status=assignment.status,
+                phase={
+                    "number": assignment.current_phase.number,
+                    "name": assignment.current_phase.name,
+                },
+                exercises=plan,
+                habits=selectors.habit_days_for_program(
+                    patient=patient, program_id=assignment.program_id, day=today
+                ),
+            )
+        return Response(TodaySerializer(body).data)
+
+
+class ProfileSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    email = serializers.EmailField(source="user.email", max_length=254)
+    language = serializers.ChoiceField(choices=Language.choices)
+    time_zone = serializers.CharField(max_length=64, help_text="IANA zone, e.g. Europe/Berlin.")
+    reminder_time = LocalTimeField(help_text="HH:MM, the patient's local time.")
+    reminder_opt_out = serializers.BooleanField()
+    habit_reminders = serializers.BooleanField()
+    calendar_url = serializers.SerializerMethodField(
+        help_text="The patient's secret iCalendar feed of due sessions (made on first read)."
+    )
+    new_calendar_url = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="true: a new secret feed URL; the old one stops working at once.",
+    )
+
+    def get_calendar_url(self, patient) -> str:
+        return calendar_url(patient)
+
+
+@extend_schema(tags=["me"])
+class ProfileView(ApiMixin, GenericAPIView):
+    """The patient's own settings. Clinical fields (pain limit, diagnosis) stay with the
+    therapist."""
+
+    permission_classes = [IsPatient]
+    serializer_class = ProfileSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def _answer(self, patient):
+        if not patient.calendar_token:
+            calendar_token_rotate(patient=patient)
+        return Response(ProfileSerializer(patient).data)
+
+    def get(self, request):
+        return self._answer(caller_patient(request.user))
+
+    def patch(self, request):
+        patient = caller_patient(request.user)
+        serializer = ProfileSerializer(patient, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        rotate = data.pop("new_calendar_url", False)
+        email = data.pop("user", {}).get("email")
+        services.patient_profile_update(patient=patient, email=email, **data)
+        if rotate:
+            calendar_token_rotate(patient=patient)
+        return self._answer(patient)

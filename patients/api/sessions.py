@@ -1,0 +1,312 @@
+"""``sessions/``: session logs with their exercise entries. Patients log their own sessions;
+therapists read (and may log for) their patients'. ``POST`` honours ``Idempotency-Key``."""
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from patients import rules, services
+from patients.api.assignments import ScopedPatientField
+from patients.api.base import ApiMixin, Conflict, IdFilter, Pagination, scoped_patient
+from patients.api.schema import ErrorSerializer
+from patients.models import ExerciseEntry, NextDayCheck, Patient, SessionLog
+
+IDEMPOTENCY_KEY_MAX = SessionLog._meta.get_field("idempotency_key").max_length
+MAX_ENTRIES = 50
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    # A plain id, checked by the service against the prescription: a related field would cost
+    # one query per entry.
+    exercise = serializers.IntegerField(source="exercise_id", min_value=1)
+    load_kg = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=300,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+
+    class Meta:
+        model = ExerciseEntry
+        fields = [
+            "id",
+            "exercise",
+            "sets_done",
+            "reps",
+            "duration_s",
+            "load_kg",
+            "pain",
+            "skipped",
+            "skip_reason",
+        ]
+
+
+class EntryOutSerializer(EntrySerializer):
+    exercise_name = serializers.CharField(source="exercise.name")
+
+    class Meta(EntrySerializer.Meta):
+        fields = [*EntrySerializer.Meta.fields, "exercise_name"]
+
+
+class NextDayCheckRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NextDayCheck
+        fields = ["id", "answered_at", "pain", "notes", "flagged"]
+
+
+class AdviceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    phase = serializers.IntegerField(source="phase.number", help_text="Phase number.")
+    flag_reasons = serializers.ListField(child=serializers.CharField())
+    advice = serializers.SerializerMethodField(
+        help_text="What a flagged session tells the patient to do."
+    )
+    entries = EntryOutSerializer(many=True)
+    next_day_check = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SessionLog
+        fields = [
+            "id",
+            "patient",
+            "assignment",
+            "phase",
+            "performed_at",
+            "local_date",
+            "pain_before",
+            "pain_after",
+            "rpe",
+            "notes",
+            "red_flag_saddle_numbness",
+            "red_flag_bladder_bowel",
+            "red_flag_leg_weakness",
+            "flagged",
+            "flag_reasons",
+            "advice",
+            "entries",
+            "next_day_check",
+            "created_at",
+        ]
+
+    @extend_schema_field(AdviceSerializer(many=True))
+    def get_advice(self, session) -> list[dict]:
+        known = [code for code in session.flag_reasons if code in rules.FlagReason]
+        return [
+            {"code": advice.code, "message": str(advice.message)}
+            for advice in rules.session_advice(known)
+        ]
+
+    @extend_schema_field(NextDayCheckRefSerializer(allow_null=True))
+    def get_next_day_check(self, session) -> dict | None:
+        if self.context.get("new_session"):
+            return None
+        check = getattr(session, "next_day_check", None)
+        return None if check is None else NextDayCheckRefSerializer(check).data
+
+
+class SessionCreateSerializer(serializers.ModelSerializer):
+    patient = ScopedPatientField(
+        required=False, help_text="Therapists name the patient; patients leave it out."
+    )
+    red_flag_saddle_numbness = serializers.BooleanField(default=False)
+    red_flag_bladder_bowel = serializers.BooleanField(default=False)
+    red_flag_leg_weakness = serializers.BooleanField(default=False)
+    entries = EntrySerializer(many=True, max_length=MAX_ENTRIES)
+
+    class Meta:
+        model = SessionLog
+        fields = [
+            "patient",
+            "performed_at",
+            "pain_before",
+            "pain_after",
+            "rpe",
+            "notes",
+            "red_flag_saddle_numbness",
+            "red_flag_bladder_bowel",
+            "red_flag_leg_weakness",
+            "entries",
+        ]
+
+
+class DayOrInstantFilter(filters.CharFilter):
+    """A day (``2026-03-01``, the patient's calendar day, inclusive) or an instant (ISO 8601
+    with time zone)."""
+
+    def __init__(self, *, bound: str, **kwargs):
+        self.bound = bound
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        lookup = "gte" if self.bound == "after" else "lte"
+        try:
+            instant = parse_datetime(value) if "T" in value else None
+            day = None if instant else parse_date(value)
+        except ValueError:
+            instant = day = None
+        if instant is not None:
+            if timezone.is_naive(instant):
+                instant = timezone.make_aware(instant)
+            return qs.filter(**{f"performed_at__{lookup}": instant})
+        if day is None:
+            raise exceptions.ValidationError(
+                {self.field_name: [_("Give a date (YYYY-MM-DD) or a date and time (ISO 8601).")]}
+            )
+        return qs.filter(**{f"local_date__{lookup}": day})
+
+
+class SessionFilter(filters.FilterSet):
+    patient = IdFilter(field_name="patient_id", help_text="Patient id.")
+    performed_after = DayOrInstantFilter(
+        bound="after",
+        field_name="performed_after",
+        help_text="From this day (YYYY-MM-DD, inclusive) or instant (ISO 8601).",
+    )
+    performed_before = DayOrInstantFilter(
+        bound="before",
+        field_name="performed_before",
+        help_text="Up to this day (YYYY-MM-DD, inclusive) or instant (ISO 8601).",
+    )
+    flagged = filters.BooleanFilter()
+
+    class Meta:
+        model = SessionLog
+        fields = ["patient", "performed_after", "performed_before", "flagged"]
+
+
+def entries_prefetch() -> Prefetch:
+    return Prefetch("entries", ExerciseEntry.objects.select_related("exercise").order_by("id"))
+
+
+def session_queryset(user):
+    return (
+        SessionLog.objects.filter(patient__in=Patient.objects.for_user(user))
+        .select_related("phase", "next_day_check")
+        .prefetch_related(entries_prefetch())
+    )
+
+
+class SessionPagination(CursorPagination):
+    """Newest first. A cursor stays correct while new sessions arrive, and costs no count."""
+
+    ordering = ("-performed_at", "-id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    cursor_query_description = "The cursor from `next` or `previous` of the page before."
+    page_size_query_description = Pagination.page_size_query_description
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX},
+    OpenApiParameter.HEADER,
+    description=(
+        "Any unique string (e.g. a UUID) per session the client logs. A retry with the same key "
+        "and body answers the first response again (201, header `Idempotent-Replayed: true`) "
+        "and stores nothing; the same key with another body answers 409."
+    ),
+)
+
+
+@extend_schema(tags=["sessions"])
+class SessionViewSet(
+    ApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Session logs in the caller's scope with their exercise entries, newest first."""
+
+    lookup_value_regex = r"\d+"
+    pagination_class = SessionPagination
+    filterset_class = SessionFilter
+
+    def get_queryset(self):
+        return session_queryset(self.request.user)
+
+    def get_serializer_class(self):
+        return SessionCreateSerializer if self.action == "create" else SessionSerializer
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=SessionCreateSerializer,
+        responses={
+            201: OpenApiResponse(
+                SessionSerializer, description="The stored session (also for a replayed retry)."
+            ),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The Idempotency-Key was used for another body."
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Log a session, all or nothing. Flags and the therapist's alerts come from the same
+        rules as the portal; a flagged session carries advice for the patient."""
+        key = self._idempotency_key(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        patient = scoped_patient(request, data.pop("patient", None))
+        entries = [{"exercise": entry.pop("exercise_id"), **entry} for entry in data.pop("entries")]
+        try:
+            session, created = services.session_log_create(
+                patient=patient,
+                entries=entries,
+                idempotency_key=key,
+                fingerprint=services.request_fingerprint(request.data) if key else "",
+                **data,
+            )
+        except services.IdempotencyConflict:
+            raise Conflict(
+                _("This Idempotency-Key was already used for a different session.")
+            ) from None
+        if created:
+            # Serialize the new session as it is in memory: its entries in one query, and no
+            # next-day check yet (the serializer's context says so instead of asking).
+            prefetch_related_objects([session], entries_prefetch())
+            context = {"new_session": True}
+            headers = {}
+        else:
+            session, context = self.get_queryset().get(pk=session.pk), {}
+            headers = {REPLAY_HEADER: "true"}
+        return Response(
+            SessionSerializer(session, context=context).data, status=201, headers=headers
+        )
+
+    def _idempotency_key(self, request) -> str | None:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return None
+        key = key.strip()
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+            raise exceptions.ValidationError(
+                {
+                    "Idempotency-Key": [
+                        _("Give a key of 1 to %(max)d characters.") % {"max": IDEMPOTENCY_KEY_MAX}
+                    ]
+                }
+            )
+        return key

@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from patients.api import assignments, checks, habits, me, patients, questionnaires, sessions, tokens
+
+router = SimpleRouter()
+router.register("patients", patients.PatientViewSet, basename="patient")
+router.register("assignments", assignments.AssignmentViewSet, basename="assignment")
+router.register("sessions", sessions.SessionViewSet, basename="session")
+router.register("next-day-checks", checks.NextDayCheckViewSet, basename="next-day-check")
+router.register(
+    "questionnaires/responses",
+    questionnaires.ResponseViewSet,
+    basename="questionnaire-response",
+)
+router.register("questionnaires", questionnaires.QuestionnaireViewSet, basename="questionnaire")
+router.register("habits", habits.HabitViewSet, basename="habit")
+
+urlpatterns = [
+    path("me/today/", me.TodayView.as_view(), name="me-today"),
+    path("me/profile/", me.ProfileView.as_view(), name="me-profile"),
+    path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

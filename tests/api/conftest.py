@@ -1,0 +1,184 @@
+"""The API's test world: six roles and the data they reach.
+
+``world`` holds two therapists, the practice admin and three patients: ``patient`` (the one whose
+objects the tests address, in phase 2 with a session, a next-day check and a questionnaire
+response), ``other_patient`` (same therapist, own programme) and ``foreign_patient`` (the other
+therapist's). ``call(role, method, url, body)`` sends a request as that role with a bearer
+token; anonymous sends none.
+"""
+
+import itertools
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from mtt.tokens.services import token_create
+from patients import services
+from patients.models import Assignment, Patient, SessionLog
+from programs.models import Program
+from questionnaires.models import Questionnaire
+from questionnaires.services import response_submit
+
+ANONYMOUS = "anonymous"
+PATIENT = "patient"
+OTHER_PATIENT = "other_patient"
+THERAPIST = "therapist"
+OTHER_THERAPIST = "other_therapist"
+ADMIN = "admin"
+ROLES = [ANONYMOUS, PATIENT, OTHER_PATIENT, THERAPIST, OTHER_THERAPIST, ADMIN]
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Login throttling counts in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_therapist(username: str):
+    user = get_user_model().objects.create_user(
+        username, f"{username}@example.org", PASSWORD, is_staff=True
+    )
+    user.groups.add(Group.objects.get_or_create(name="Therapeut")[0])
+    return user
+
+
+_numbers = itertools.count(1)
+
+
+def make_patient(therapist, *, username: str | None = None, **profile) -> Patient:
+    username = username or f"patient{next(_numbers)}"
+    patient = services.patient_create(
+        username=username,
+        email=f"{username}@example.org",
+        first_name=username.title(),
+        last_name="Muster",
+        therapist=therapist,
+        created_by=therapist,
+        **profile,
+    )
+    patient.user.set_password(PASSWORD)
+    patient.user.save(update_fields=["password"])
+    return patient
+
+
+def assign(patient: Patient, *, phase: int = 1, days_ago: int = 30) -> Assignment:
+    """The MASTER programme, started ``days_ago``, moved on to ``phase``."""
+    therapist = patient.therapist
+    start = (timezone.now() - timedelta(days=days_ago)).date()
+    assignment = services.assignment_create(
+        patient=patient,
+        program=Program.objects.get(slug="master"),
+        created_by=therapist,
+        start_date=start,
+    )
+    for _ in range(phase - 1):
+        services.assignment_advance(assignment=assignment, changed_by=therapist, reason="test")
+    assignment.refresh_from_db()
+    return assignment
+
+
+def log(patient: Patient, *, days_ago: float = 1, pain: int | None = None, **fields) -> SessionLog:
+    """A session through the service, one entry per prescribed exercise."""
+    exercises = Assignment.objects.get(patient=patient, status="active").items.values_list(
+        "exercise_id", flat=True
+    )
+    values = {"pain_before": 2, "pain_after": 2, "rpe": 4, **fields}
+    session, _created = services.session_log_create(
+        patient=patient,
+        performed_at=timezone.now() - timedelta(days=days_ago),
+        entries=[{"exercise": pk, "sets_done": 2, "reps": 10, "pain": pain} for pk in exercises],
+        **values,
+    )
+    return session
+
+
+def full_answers(questionnaire: Questionnaire, pick: int = 0) -> dict[str, int]:
+    """Every item answered with its ``pick``-th option."""
+    return {
+        item.link_id: list(item.options.order_by("order", "value"))[pick].value
+        for item in questionnaire.items.all()
+    }
+
+
+@dataclass
+class World:
+    therapist: object
+    other_therapist: object
+    admin: object
+    patient: Patient
+    other_patient: Patient
+    foreign_patient: Patient
+    assignment: Assignment
+    session: SessionLog
+    response: object
+
+    def user(self, role: str):
+        return {
+            PATIENT: self.patient.user,
+            OTHER_PATIENT: self.other_patient.user,
+            THERAPIST: self.therapist,
+            OTHER_THERAPIST: self.other_therapist,
+            ADMIN: self.admin,
+        }.get(role)
+
+
+@pytest.fixture
+def world(db) -> World:
+    therapist = make_therapist("therapist1")
+    other_therapist = make_therapist("therapist2")
+    admin = get_user_model().objects.create_superuser("chef", "chef@example.org", PASSWORD)
+    patient = make_patient(therapist, username="anna")
+    other_patient = make_patient(therapist, username="berta")
+    foreign_patient = make_patient(other_therapist, username="carla")
+    assignment = assign(patient, phase=2)
+    assign(other_patient)
+    assign(foreign_patient)
+    session = log(patient, days_ago=1)
+    services.next_day_check_record(session=log(patient, days_ago=2), pain=2)
+    log(other_patient)
+    log(foreign_patient)
+    questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
+    response = response_submit(
+        patient=patient, questionnaire=questionnaire, answers=full_answers(questionnaire)
+    )
+    return World(
+        therapist=therapist,
+        other_therapist=other_therapist,
+        admin=admin,
+        patient=patient,
+        other_patient=other_patient,
+        foreign_patient=foreign_patient,
+        assignment=assignment,
+        session=session,
+        response=response,
+    )
+
+
+def bearer_client(user) -> APIClient:
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        _row, token = token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def call(world):
+    """``call(role, "post", url, body, **headers)`` → the response, as that role."""
+    clients = {}
+
+    def send(role, method, url, body=None, **headers):
+        if role not in clients:
+            clients[role] = bearer_client(world.user(role))
+        return getattr(clients[role], method)(url, body, format="json", **headers)
+
+    return send

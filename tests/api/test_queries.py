@@ -1,0 +1,90 @@
+"""Query budgets (STYLE: every list has one): enough rows that an N+1 would show, counted for a
+bearer-token request, authentication included."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from patients import services
+from questionnaires.models import Questionnaire
+from questionnaires.services import response_submit
+from tests.api.conftest import PATIENT, THERAPIST, assign, full_answers, log, make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def crowd(world):
+    """Five more patients of the therapist with programmes, sessions, checks and responses, and
+    more sessions, checks and habit ticks for ``patient``."""
+    questionnaire = Questionnaire.objects.get(slug="fear-of-movement")
+    for number in range(5):
+        patient = make_patient(world.therapist, username=f"crowd{number}")
+        assign(patient, phase=1 + number % 4)
+        for days in (1, 2, 3):
+            session = log(patient, days_ago=days, pain=number % 5)
+            services.next_day_check_record(session=session, pain=3)
+        response_submit(
+            patient=patient, questionnaire=questionnaire, answers=full_answers(questionnaire)
+        )
+    for days in range(3, 25):
+        session = log(world.patient, days_ago=days, pain=days % 6)
+        services.next_day_check_record(session=session, pain=days % 4)
+    for habit in world.assignment.program.habits.all():
+        services.habit_check_record(patient=world.patient, habit=habit, day=session.local_date)
+    return world
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "budget"),
+    [
+        (PATIENT, "/api/v1/me/today/", 5),
+        (PATIENT, "/api/v1/sessions/", 3),
+        (THERAPIST, "/api/v1/sessions/", 3),
+        (THERAPIST, "/api/v1/patients/", 5),
+        (THERAPIST, "/api/v1/assignments/", 3),
+        (THERAPIST, "/api/v1/next-day-checks/", 3),
+        (THERAPIST, "/api/v1/questionnaires/responses/", 6),
+        (PATIENT, "/api/v1/questionnaires/", 6),
+        (PATIENT, "/api/v1/habits/", 3),
+        (PATIENT, "/api/v1/me/profile/", 1),
+    ],
+)
+def test_lists_use_a_fixed_number_of_queries(crowd, call, role, url, budget):
+    call(role, "get", url)  # the client's token (and the calendar key) exist before counting
+
+    with CaptureQueriesContext(connection) as queries:
+        response = call(role, "get", url)
+
+    assert response.status_code == 200
+    assert len(queries) <= budget, "\n".join(query["sql"] for query in queries.captured_queries)
+
+
+def session_body(world, count):
+    exercises = world.assignment.items.values_list("exercise_id", flat=True)[:count]
+    return {
+        "performed_at": "2026-01-05T10:00:00+01:00",
+        "pain_before": 2,
+        "pain_after": 2,
+        "rpe": 5,
+        "entries": [{"exercise": pk, "sets_done": 2, "reps": 10, "pain": 1} for pk in exercises],
+    }
+
+
+@pytest.mark.parametrize(("key", "budget"), [(None, 8), ("retry-key", 11)])
+def test_posting_a_session_costs_the_same_for_one_or_four_entries(world, call, key, budget):
+    """Counted inside the test's transaction, so savepoints count too: in production the
+    service's own transaction costs no statements, two less (6 and 9)."""
+    call(PATIENT, "get", "/api/v1/me/today/")
+    counts = []
+    for count in (1, 4):
+        body = session_body(world, count)
+        headers = {"HTTP_IDEMPOTENCY_KEY": f"{key}-{count}"} if key else {}
+        with CaptureQueriesContext(connection) as queries:
+            response = call(PATIENT, "post", "/api/v1/sessions/", body, **headers)
+        assert response.status_code == 201, response.content
+        assert len(response.json()["entries"]) == count
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    assert counts[0] <= budget, counts

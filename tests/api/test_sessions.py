@@ -1,0 +1,302 @@
+"""POST sessions/ (SPEC §3 body, flags, idempotency, SPEC §4 validation) and the session list."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from patients.models import Alert, ExerciseEntry, RedFlag, SessionLog
+from programs.models import Exercise
+from tests.api.conftest import PATIENT, THERAPIST, log
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/sessions/"
+
+
+def body(world, **changes):
+    exercises = list(world.assignment.items.values_list("exercise_id", flat=True)[:2])
+    data = {
+        "performed_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "pain_before": 2,
+        "pain_after": 3,
+        "rpe": 5,
+        "notes": "Felt good.",
+        "entries": [
+            {"exercise": exercises[0], "sets_done": 2, "reps": 10, "pain": 1},
+            {"exercise": exercises[1], "sets_done": 3, "duration_s": 45, "load_kg": 2.5},
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def stored():
+    return (
+        SessionLog.objects.count(),
+        ExerciseEntry.objects.count(),
+        Alert.objects.count(),
+        RedFlag.objects.count(),
+    )
+
+
+def test_a_patient_logs_a_session_with_the_spec_body(world, call):
+    response = call(PATIENT, "post", URL, body(world))
+
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert {"id", "flagged", "flag_reasons"} <= data.keys()
+    assert data["flagged"] is False
+    assert data["flag_reasons"] == []
+    session = SessionLog.objects.get(pk=data["id"])
+    assert session.patient == world.patient
+    assert session.phase.number == 2
+    assert [entry["sets_done"] for entry in data["entries"]] == [2, 3]
+    assert data["entries"][1]["load_kg"] == 2.5
+    assert session.entries.count() == 2
+
+
+def test_pain_above_the_limit_flags_the_session_and_gives_advice(world, call):
+    data = body(world, pain_before=2, pain_after=5)
+
+    response = call(PATIENT, "post", URL, data)
+
+    assert response.status_code == 201
+    result = response.json()
+    assert result["flagged"] is True
+    assert set(result["flag_reasons"]) == {"pain_above_limit", "pain_rise"}
+    assert result["advice"][0]["code"] == "reduce_range_or_load"
+    assert Alert.objects.filter(session_id=result["id"]).count() == 2
+
+
+def test_a_red_flag_answer_stops_with_advice_and_records_the_red_flag(world, call):
+    response = call(PATIENT, "post", URL, body(world, red_flag_bladder_bowel=True))
+
+    assert response.status_code == 201
+    assert response.json()["flag_reasons"][0] == "red_flag"
+    assert [advice["code"] for advice in response.json()["advice"]] == ["stop_and_contact"]
+    assert RedFlag.objects.filter(patient=world.patient, session_id=response.json()["id"]).exists()
+
+
+def test_a_therapist_logs_for_their_patient_but_must_name_them(world, call):
+    without = call(THERAPIST, "post", URL, body(world))
+    named = call(THERAPIST, "post", URL, body(world, patient=world.patient.pk))
+
+    assert without.status_code == 400
+    assert "patient" in without.json()
+    assert named.status_code == 201
+    assert named.json()["patient"] == world.patient.pk
+
+
+# --- idempotency ------------------------------------------------------------------------------
+
+
+def test_a_retry_with_the_same_key_and_body_stores_one_session(world, call):
+    data = body(world)
+    before = stored()
+
+    first = call(PATIENT, "post", URL, data, HTTP_IDEMPOTENCY_KEY="retry-1")
+    second = call(PATIENT, "post", URL, data, HTTP_IDEMPOTENCY_KEY="retry-1")
+
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert "Idempotent-Replayed" not in first
+    assert second["Idempotent-Replayed"] == "true"
+    assert stored()[:2] == (before[0] + 1, before[1] + 2)
+
+
+def test_the_same_key_with_another_body_answers_409_and_stores_nothing(world, call):
+    call(PATIENT, "post", URL, body(world), HTTP_IDEMPOTENCY_KEY="k")
+    before = stored()
+
+    response = call(PATIENT, "post", URL, body(world, rpe=9), HTTP_IDEMPOTENCY_KEY="k")
+
+    assert response.status_code == 409
+    assert "detail" in response.json()
+    assert stored() == before
+
+
+def test_keys_belong_to_one_patient(world, call):
+    first = call(PATIENT, "post", URL, body(world), HTTP_IDEMPOTENCY_KEY="shared")
+    other_body = body(world, patient=world.other_patient.pk)
+    other_body["entries"] = [
+        {"exercise": world.other_patient.assignments.get().items.first().exercise_id}
+    ]
+
+    second = call(THERAPIST, "post", URL, other_body, HTTP_IDEMPOTENCY_KEY="shared")
+
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] != second.json()["id"]
+
+
+def test_an_overlong_idempotency_key_answers_400(world, call):
+    before = stored()
+
+    response = call(PATIENT, "post", URL, body(world), HTTP_IDEMPOTENCY_KEY="k" * 101)
+
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()
+    assert stored() == before
+
+
+# --- SPEC §4: bad input answers 400 with a message per field and writes nothing --------------
+
+
+def future(world):
+    return (timezone.now() + timedelta(hours=2)).isoformat()
+
+
+def unprescribed(world):
+    prescribed = world.assignment.items.values_list("exercise_id", flat=True)
+    return Exercise.objects.exclude(pk__in=prescribed).first().pk
+
+
+def entry(world, index=0, **changes):
+    data = body(world)
+    data["entries"][index].update(changes)
+    return data
+
+
+BAD_SESSIONS = {
+    "pain before above 10": (lambda w: body(w, pain_before=11), ["pain_before"]),
+    "pain after negative": (lambda w: body(w, pain_after=-1), ["pain_after"]),
+    "pain not an integer": (lambda w: body(w, pain_before=2.5), ["pain_before"]),
+    "rpe above 10": (lambda w: body(w, rpe=11), ["rpe"]),
+    "rpe text": (lambda w: body(w, rpe="hard"), ["rpe"]),
+    "rpe missing": (lambda w: {k: v for k, v in body(w).items() if k != "rpe"}, ["rpe"]),
+    "in the future": (lambda w: body(w, performed_at=future(w)), ["performed_at"]),
+    "not a time": (lambda w: body(w, performed_at="yesterday"), ["performed_at"]),
+    "notes too long": (lambda w: body(w, notes="x" * 2001), ["notes"]),
+    "no entries": (lambda w: body(w, entries=[]), ["entries"]),
+    "entries missing": (
+        lambda w: {k: v for k, v in body(w).items() if k != "entries"},
+        ["entries"],
+    ),
+    "sets negative": (lambda w: entry(w, sets_done=-1), ["entries"]),
+    "sets above 20": (lambda w: entry(w, sets_done=21), ["entries"]),
+    "reps above 200": (lambda w: entry(w, reps=201), ["entries"]),
+    "duration above an hour": (lambda w: entry(w, duration_s=3601), ["entries"]),
+    "load negative": (lambda w: entry(w, load_kg=-1), ["entries"]),
+    "load above 300 kg": (lambda w: entry(w, load_kg=300.5), ["entries"]),
+    "exercise pain above 10": (lambda w: entry(w, pain=11), ["entries"]),
+    "skip reason too long": (lambda w: entry(w, skipped=True, skip_reason="x" * 201), ["entries"]),
+    "exercise outside the prescription": (
+        lambda w: entry(w, exercise=unprescribed(w)),
+        ["entries"],
+    ),
+    "exercise that does not exist": (lambda w: entry(w, exercise=999999), ["entries"]),
+    "exercise logged twice": (
+        lambda w: entry(w, 1, exercise=body(w)["entries"][0]["exercise"]),
+        ["entries"],
+    ),
+    "second entry bad, first fine": (lambda w: entry(w, 1, reps=-5), ["entries"]),
+    "another therapist's patient": (lambda w: body(w, patient=w.foreign_patient.pk), ["patient"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SESSIONS, ids=list(BAD_SESSIONS))
+def test_bad_sessions_answer_400_and_write_nothing(world, call, case):
+    make, fields = BAD_SESSIONS[case]
+    data = make(world)
+    before = stored()
+
+    response = call(PATIENT, "post", URL, data, HTTP_IDEMPOTENCY_KEY=f"bad-{case}")
+
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert set(fields) <= errors.keys(), errors
+    assert stored() == before
+    assert not SessionLog.objects.filter(idempotency_key=f"bad-{case}").exists()
+
+
+def test_nested_errors_name_the_entry_and_the_field(world, call):
+    response = call(PATIENT, "post", URL, entry(world, 1, exercise=unprescribed(world)))
+
+    assert response.status_code == 400
+    assert response.json()["entries"].keys() == {"1"}
+    assert "exercise" in response.json()["entries"]["1"]
+
+
+def test_field_errors_of_entries_are_keyed_by_index_too(world, call):
+    response = call(PATIENT, "post", URL, entry(world, 1, sets_done=-1))
+
+    assert response.status_code == 400
+    assert response.json()["entries"].keys() == {"1"}
+    assert "sets_done" in response.json()["entries"]["1"]
+
+
+def test_without_an_active_programme_nothing_can_be_logged(world, call):
+    world.assignment.status = "paused"
+    world.assignment.save(update_fields=["status"])
+
+    response = call(PATIENT, "post", URL, body(world))
+
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+def test_the_list_is_scoped_newest_first_and_paginated_by_cursor(world, call):
+    for days in range(3, 8):
+        log(world.patient, days_ago=days)
+
+    first = call(PATIENT, "get", URL, {"page_size": 3}).json()
+    second = call(PATIENT, "get", first["next"]).json()
+    therapist = call(THERAPIST, "get", URL, {"page_size": 100}).json()
+
+    assert {row["patient"] for row in first["results"] + second["results"]} == {world.patient.pk}
+    times = [row["performed_at"] for row in first["results"] + second["results"]]
+    assert times == sorted(times, reverse=True)
+    assert len(first["results"]) == 3
+    assert {row["patient"] for row in therapist["results"]} == {
+        world.patient.pk,
+        world.other_patient.pk,
+    }
+
+
+def test_sessions_filter_by_patient_and_date_range(world, call):
+    for days in (3, 10, 20):
+        log(world.patient, days_ago=days)
+    today = timezone.localdate()
+
+    def days(response):
+        """How many days ago each listed session was, oldest last."""
+        assert response.status_code == 200, response.content
+        return sorted(
+            (today - date.fromisoformat(row["local_date"])).days
+            for row in response.json()["results"]
+        )
+
+    window = call(
+        THERAPIST,
+        "get",
+        URL,
+        {
+            "patient": world.patient.pk,
+            "performed_after": str(today - timedelta(days=12)),
+            "performed_before": str(today - timedelta(days=2)),
+        },
+    )
+    other = call(THERAPIST, "get", URL, {"patient": world.other_patient.pk})
+    foreign = call(THERAPIST, "get", URL, {"patient": world.foreign_patient.pk})
+    instant = call(
+        PATIENT,
+        "get",
+        URL,
+        {"performed_after": (timezone.now() - timedelta(days=4)).isoformat()},
+    )
+
+    assert days(window) == [2, 3, 10]
+    assert {row["patient"] for row in other.json()["results"]} == {world.other_patient.pk}
+    assert foreign.json()["results"] == []
+    assert days(instant) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"performed_after": "last week"}, {"patient": "abc"}, {"patient": "1.5"}],
+)
+def test_bad_filters_answer_400(world, call, params):
+    assert call(THERAPIST, "get", URL, params).status_code == 400

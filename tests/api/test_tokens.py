@@ -1,0 +1,138 @@
+"""auth/token/: obtain, use, expire, revoke; hashed at rest; throttled; no session rows."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from mtt.tokens.models import ApiToken
+from mtt.tokens.services import token_digest
+from tests.api.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/auth/token/"
+
+
+def login(username, password=PASSWORD, client=None):
+    client = client or APIClient()
+    return client.post(URL, {"username": username, "password": password}, format="json")
+
+
+def bearer(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_login_answers_a_token_that_expires_and_is_stored_hashed(world):
+    response = login("anna")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) == {"token", "expires"}
+    row = ApiToken.objects.get(user=world.patient.user)
+    assert row.digest == token_digest(data["token"])
+    assert data["token"] not in {row.digest, row.prefix}
+    assert timezone.datetime.fromisoformat(data["expires"]) == row.expires_at
+    assert row.expires_at > timezone.now() + timedelta(days=29)
+    assert bearer(data["token"]).get("/api/v1/me/today/").status_code == 200
+
+
+def test_the_email_address_logs_in_too(world):
+    assert login("anna@example.org").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("anna", "wrong password"), ("nobody", PASSWORD), ("", PASSWORD)]
+)
+def test_wrong_credentials_answer_400_without_a_token(world, username, password):
+    response = login(username, password)
+
+    assert response.status_code == 400
+    assert ApiToken.objects.count() == 0
+
+
+def test_an_inactive_account_gets_no_token_and_its_tokens_stop_working(world):
+    token = login("anna").json()["token"]
+    world.patient.user.is_active = False
+    world.patient.user.save(update_fields=["is_active"])
+
+    assert login("anna").status_code == 400
+    assert bearer(token).get("/api/v1/me/today/").status_code == 401
+
+
+def test_an_expired_token_answers_401(world):
+    token = login("anna").json()["token"]
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = bearer(token).get("/api/v1/me/today/")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_delete_revokes_the_calling_token_only(world):
+    first = login("anna").json()["token"]
+    second = login("anna").json()["token"]
+
+    assert bearer(first).delete(URL).status_code == 204
+    assert bearer(first).get("/api/v1/me/today/").status_code == 401
+    assert bearer(second).get("/api/v1/me/today/").status_code == 200
+    assert ApiToken.objects.get(digest=token_digest(first)).revoked_at is not None
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer not-a-token", "Bearer ü"])
+def test_malformed_or_unknown_tokens_answer_401(world, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+
+    assert client.get("/api/v1/sessions/").status_code == 401
+
+
+def test_token_requests_write_no_session_row(world):
+    token = login("anna").json()["token"]
+    client = bearer(token)
+
+    client.get("/api/v1/me/today/")
+    client.patch("/api/v1/me/profile/", {"language": "en"}, format="json")
+    client.get("/api/v1/sessions/")
+    client.delete(URL)
+
+    assert Session.objects.count() == 0
+    assert "sessionid" not in client.cookies
+
+
+def test_session_authentication_works_for_the_browser_with_csrf(world):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.patient.user)
+
+    assert client.get("/api/v1/me/today/").status_code == 200
+    assert client.patch("/api/v1/me/profile/", {"language": "en"}, format="json").status_code == 403
+
+
+def test_login_is_throttled_per_address_and_username(world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "3/min", "login-address": "100/min"},
+    }
+
+    answers = [login("anna", "wrong password").status_code for _ in range(4)]
+    other_user = login("berta")
+
+    assert answers == [400, 400, 400, 429]
+    assert login("anna").status_code == 429  # the right password waits too
+    assert other_user.status_code == 200
+
+
+def test_login_is_throttled_per_address(world, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"login": "100/min", "login-address": "2/min"},
+    }
+
+    answers = [login(name).status_code for name in ("anna", "berta", "carla")]
+
+    assert answers == [200, 200, 429]
