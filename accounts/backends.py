@@ -32,3 +32,10 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's user with the patient profile in the same query: every portal page
+        needs it (staff have none, and asking then costs no query either)."""
+        user_model = get_user_model()
+        user = user_model._default_manager.select_related("patient").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

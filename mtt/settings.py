@@ -39,7 +39,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "mtt.admin_apps.AdminConfig",  # django.contrib.admin with the second factor (mtt/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "accounts",
     "questionnaires",
     "reminders",
+    "audit",
+    "privacy",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -68,9 +73,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.language.ProfileLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the 429 answer
 ]
 
 ROOT_URLCONF = "mtt.urls"
@@ -118,7 +125,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+# AxesStandaloneBackend first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UsernameOrEmailBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # patients go on to /today/, staff to /admin/
 LOGOUT_REDIRECT_URL = "login"
@@ -132,6 +143,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login protection (accounts/lockout.py, docs/security.md): after AXES_FAILURE_LIMIT failed
+# passwords for one username from one address, that pair is refused for AXES_COOLOFF_MINUTES,
+# even with the right password. Counting by the pair means nobody can lock a patient out from
+# everywhere. Each failure during the lock starts the wait again.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failures are kept only while they count (AccessAttempt); no log of every successful login.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor authentication for the admin (accounts/two_factor.py): staff enrol an authenticator
+# app (TOTP) and enter its code after the password. The embedded demo may switch it off.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = "MTT Rücken"
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -237,8 +272,23 @@ CELERY_BEAT_SCHEDULE = {
         else timedelta(minutes=REMINDER_WINDOW_MINUTES),
         # A run queued while no worker was up is dropped; the next run catches up its window.
         "options": {"expires": REMINDER_WINDOW_MINUTES * 60},
-    }
+    },
+    # privacy/: erase patients past the retention period, drop old delivery records and tokens.
+    "privacy-retention": {
+        "task": "privacy.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
+
+# Privacy (privacy/, docs/security.md "Privacy"). CONSENT_VERSION names the consent text in
+# force; a patient who agreed to another version is asked again before using portal or API.
+# RETENTION_DAYS: patients without any activity for this long are erased (10 years: German
+# medical record retention; 0 switches erasure off). RETENTION_DELIVERY_DAYS: reminder delivery
+# records, reminder runs and dead API tokens are dropped after this many days (0: kept).
+CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=3650)
+RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
 
 REST_FRAMEWORK = {
     # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.
@@ -254,6 +304,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "patients.api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "EXCEPTION_HANDLER": "patients.api.errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     # Login throttling on POST auth/token/: per client address and username, and per address.
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("API_LOGIN_RATE", default="5/min"),
@@ -292,7 +343,11 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A session lasts at most SESSION_COOKIE_AGE (12 h) and, by default, ends when the browser
+# closes: a practice PC or a shared tablet must not keep someone logged in overnight. Django
+# gives every login a new session key (no session fixation).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -304,11 +359,23 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# No personal data in logs (mtt/logging.py): every handler redacts e-mail addresses, secrets in
+# paths and, for request logs, query strings. Django's own handlers for "django" and
+# "django.server" are replaced by ours, so nothing bypasses the filter; Celery keeps this set-up
+# instead of installing its own handlers (CELERY_WORKER_HIJACK_ROOT_LOGGER).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "mtt.logging.RedactPersonalDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

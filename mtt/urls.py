@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("reminders.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("privacy.urls")),
     path("", include("patients.urls")),
     path("api/v1/", include("programs.api.urls")),
     path("api/v1/", include("patients.api.urls")),

@@ -48,6 +48,31 @@ def open_assignment(patient: Patient) -> Assignment | None:
     )
 
 
+def open_assignment_and_items(patient: Patient) -> tuple[Assignment | None, list[PrescriptionItem]]:
+    """The open programme with its active prescription, in one query (two when the programme
+    has no active exercise): what the today screens of the portal and the API start from."""
+    items = list(
+        PrescriptionItem.objects.filter(
+            assignment__patient=patient,
+            assignment__status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED],
+            removed_at__isnull=True,
+        )
+        .select_related(
+            "assignment__program", "assignment__current_phase", "exercise__goal", "phase"
+        )
+        # Sorted here, not by the model's ordering: ORDER BY over the joins doubled the cost
+        # of building and running this query (make bench, docs/benchmarks.md).
+        .order_by()
+    )
+    items.sort(key=lambda item: (item.phase.number, item.order, item.pk))
+    if not items:
+        return open_assignment(patient), []
+    assignment = items[0].assignment
+    for item in items:
+        item.assignment = assignment
+    return assignment, items
+
+
 def active_items(assignment: Assignment) -> QuerySet[PrescriptionItem]:
     return assignment.items.filter(removed_at__isnull=True).select_related(
         "exercise__goal", "phase"
@@ -65,6 +90,8 @@ def done_days(
             session__local_date__lte=until,
             skipped=False,
         )
+        # No ordering: the model's default would add the entry id to the DISTINCT.
+        .order_by()
         .values_list("session__patient_id", "exercise_id", "session__local_date")
         .distinct()
     )
@@ -79,9 +106,16 @@ def _history_start(today: date) -> date:
     return today - timedelta(days=max(ADHERENCE_WINDOW_DAYS, 21))
 
 
-def today_plan(*, patient: Patient, assignment: Assignment, today: date) -> list[PlannedExercise]:
-    """The prescription with what is due today (SPEC scheduling rule, patient's calendar)."""
-    items = list(active_items(assignment))
+def today_plan(
+    *,
+    patient: Patient,
+    assignment: Assignment,
+    today: date,
+    items: list[PrescriptionItem] | None = None,
+) -> list[PlannedExercise]:
+    """The prescription with what is due today (SPEC scheduling rule, patient's calendar).
+    ``items``: the active prescription when the caller has it already."""
+    items = list(active_items(assignment)) if items is None else items
     history = done_days(patient_ids=[patient.pk], since=_history_start(today), until=today)
     days_by_exercise = history.get(patient.pk, {})
     plan = []
@@ -246,7 +280,8 @@ def patient_changelist_annotations(queryset: QuerySet[Patient], *, today: date) 
             Subquery(
                 sessions.filter(local_date__gt=today - timedelta(days=ADHERENCE_WINDOW_DAYS))
                 .values("patient")
-                .annotate(n=Count("pk"))
+                # COUNT(*): an index-only scan of (patient, local_date), no table rows read.
+                .annotate(n=Count("*"))
                 .values("n")
             ),
             0,
@@ -282,16 +317,10 @@ class HabitDay:
 
 
 def habit_days(*, patient: Patient, assignment: Assignment | None, day: date) -> list[HabitDay]:
-    """The programme's daily habits with how often each was ticked off on ``day`` (2 queries)."""
+    """The programme's daily habits with how often each was ticked off on ``day`` (1 query)."""
     if assignment is None:
         return []
-    counts = dict(
-        HabitCheck.objects.filter(patient=patient, day=day).values_list("habit_id", "count")
-    )
-    return [
-        HabitDay(habit=habit, count=counts.get(habit.pk, 0))
-        for habit in assignment.program.habits.all()
-    ]
+    return habit_days_for_program(patient=patient, program_id=assignment.program_id, day=day)
 
 
 def next_day_check_pending(*, patient: Patient, today: date) -> SessionLog | None:
@@ -323,8 +352,8 @@ def session_history(*, patient: Patient) -> QuerySet[SessionLog]:
 
 
 def habit_days_for_program(*, patient: Patient, program_id: int, day: date) -> list[HabitDay]:
-    """``habit_days`` in one query: the day's count comes along as a subquery, which keeps
-    ``me/today/`` within its query budget."""
+    """The habits of a programme with the day's count as a subquery: one query, which keeps
+    ``me/today/`` and the today page within their budgets."""
     counts = HabitCheck.objects.filter(patient=patient, habit=OuterRef("pk"), day=day)
     habits = DailyHabit.objects.filter(programs=program_id).annotate(
         day_count=Coalesce(Subquery(counts.values("count")[:1]), 0)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,8 @@ from patients.models import (
     Screening,
     SessionLog,
 )
+from privacy.models import ConsentSource
+from privacy.services import consent_give
 from programs.models import Dosage, Phase, Program
 from reminders.services import red_flag_notify
 
@@ -55,7 +57,9 @@ def patient_create(
     created_by,
     **profile_fields,
 ) -> Patient:
-    """A login without a usable password (the invitation sets one) and its patient profile."""
+    """A login without a usable password (the invitation sets one) and its patient profile.
+    The practice takes the patient's consent at intake: it is recorded with the version the
+    therapist gives, or the current one, so the portal asks again only when the text changes."""
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
@@ -66,6 +70,13 @@ def patient_create(
     patient = Patient(user=user, therapist=therapist, **profile_fields)
     patient.full_clean()
     patient.save()
+    consent_give(
+        patient=patient,
+        by=created_by,
+        source=ConsentSource.INTAKE,
+        version=patient.consent_version or None,
+        at=patient.consent_at,
+    )
     return patient
 
 
@@ -299,8 +310,36 @@ class IdempotencyConflict(Exception):
     """The key was used before for a different request."""
 
 
+def _session_context(
+    *, patient: Patient, idempotency_key: str | None
+) -> tuple[Assignment | None, dict[int, object], int | None]:
+    """The active programme, its prescribed exercises by id and, with a key, the id of the
+    session stored earlier under that key: one query on the common path (the key's lookup is an
+    uncorrelated subquery, run once), so logging costs the same for one or fifty entries."""
+    items = PrescriptionItem.objects.filter(
+        assignment__patient=patient,
+        assignment__status=AssignmentStatus.ACTIVE,
+        removed_at__isnull=True,
+    ).select_related("assignment__current_phase", "exercise")
+    earlier = SessionLog.objects.filter(patient=patient, idempotency_key=idempotency_key)
+    if idempotency_key:
+        items = items.annotate(earlier_id=Subquery(earlier.values("pk")[:1]))
+    items = list(items.order_by())
+    if items:
+        previous = items[0].earlier_id if idempotency_key else None
+        return items[0].assignment, {item.exercise_id: item.exercise for item in items}, previous
+    # No active programme, or an empty one: the request fails validation unless it is a retry.
+    assignment = (
+        Assignment.objects.filter(patient=patient, status=AssignmentStatus.ACTIVE)
+        .select_related("current_phase")
+        .first()
+    )
+    previous = earlier.values_list("pk", flat=True).first() if idempotency_key else None
+    return assignment, {}, previous
+
+
 def _validate_session(
-    *, patient: Patient, assignment: Assignment | None, performed_at: datetime, entries: Sequence
+    *, assignment: Assignment | None, prescribed, performed_at: datetime, entries: Sequence
 ) -> dict:
     errors: dict[str, list[str]] = {}
     if assignment is None:
@@ -314,9 +353,6 @@ def _validate_session(
     if not entries:
         errors.setdefault("entries", []).append(_("Log at least one exercise."))
     if assignment is not None:
-        prescribed = set(
-            assignment.items.filter(removed_at__isnull=True).values_list("exercise_id", flat=True)
-        )
         seen = set()
         for index, entry in enumerate(entries):
             exercise_id = getattr(entry["exercise"], "pk", entry["exercise"])
@@ -350,22 +386,19 @@ def session_log_create(
 ) -> tuple[SessionLog, bool]:
     """Store a session with its exercise entries, its flags and the therapist's alerts, all or
     nothing. Returns ``(session, created)``: a retry with the same Idempotency-Key returns the
-    first session; the same key with another body raises ``IdempotencyConflict``."""
-    if idempotency_key:
-        previous = SessionLog.objects.filter(
-            patient=patient, idempotency_key=idempotency_key
-        ).first()
-        if previous is not None:
-            if previous.request_hash != fingerprint:
-                raise IdempotencyConflict
-            return previous, False
-    assignment = (
-        Assignment.objects.filter(patient=patient, status=AssignmentStatus.ACTIVE)
-        .select_related("current_phase")
-        .first()
+    first session; the same key with another body raises ``IdempotencyConflict``. A new
+    session comes back with ``entry_list``, its entries with their exercises, so the caller can
+    show it without another query."""
+    assignment, exercises, previous_id = _session_context(
+        patient=patient, idempotency_key=idempotency_key
     )
+    if previous_id is not None:
+        previous = SessionLog.objects.get(pk=previous_id)
+        if previous.request_hash != fingerprint:
+            raise IdempotencyConflict
+        return previous, False
     errors = _validate_session(
-        patient=patient, assignment=assignment, performed_at=performed_at, entries=entries
+        assignment=assignment, prescribed=exercises, performed_at=performed_at, entries=entries
     )
     if errors:
         raise ValidationError(errors)
@@ -421,6 +454,9 @@ def session_log_create(
     else:
         session.save()
     ExerciseEntry.objects.bulk_create(rows)
+    for row in rows:
+        row.exercise = exercises[row.exercise_id]
+    session.entry_list = rows
     _raise_alerts(session=session, reasons=reasons)
     red_flag_notify(session=session)
     return session, True

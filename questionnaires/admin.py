@@ -15,6 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.admin_mixins import AuditedAdminMixin
 from patients.models import Patient
 from questionnaires import fhir, scoring, selectors, services
 from questionnaires.forms import FhirImportForm
@@ -254,7 +255,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-only: responses are written by patients; the score is computed at submission."""
 
     list_display = ["submitted_at", "patient", "questionnaire", "due_week", "score", "band_label"]

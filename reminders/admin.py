@@ -2,9 +2,11 @@
 so whether they failed), the practice admin sees all, retries failed ones and sees the runs."""
 
 from django.contrib import admin, messages
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audit.admin_mixins import AuditedAdminMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
 from reminders import services
 from reminders.models import Delivery, Digest, ReminderRun
@@ -24,7 +26,7 @@ class ReadOnlyMixin:
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
+class DeliveryAdmin(AuditedAdminMixin, ReadOnlyMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
     list_display = ["day", "kind", "patient", "status", "attempts", "sent_at", "error"]
     list_filter = ["status", "kind", "day"]
     list_select_related = ["patient__user"]
@@ -70,6 +72,13 @@ class DigestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.filter(therapist=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Another therapist's digest answers 404, like one that does not exist."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
 
 @admin.register(ReminderRun)

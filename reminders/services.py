@@ -11,6 +11,7 @@ never raised, so the request or run that wrote the records succeeds; the records
 and the next run enqueues them again (``deliveries_recover``).
 """
 
+import json
 import logging
 import secrets
 import uuid
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import mailers
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Model
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +118,8 @@ def deliveries_create(*, due: Sequence[selectors.DueReminder], now: datetime) ->
     """Write the records (existing ones are left alone) and return the ids this call created."""
     if not due:
         return []
+    if connection.vendor == "postgresql":
+        return _deliveries_insert_unnest(due=due, now=now)
     batch = uuid.uuid4()
     Delivery.objects.bulk_create(
         [
@@ -134,6 +137,35 @@ def deliveries_create(*, due: Sequence[selectors.DueReminder], now: datetime) ->
         batch_size=5000,
     )
     return list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
+
+
+def _deliveries_insert_unnest(*, due: Sequence[selectors.DueReminder], now: datetime) -> list[int]:
+    """PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING id``
+    for the whole run. A run of 100 000 patients writes a few hundred thousand records; model
+    instances and batches of ``bulk_create`` took half a minute for them, this a few seconds."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sql = f"""
+        INSERT INTO {table}
+            (patient_id, day, kind, details, batch, status, attempts, error, created_at, updated_at)
+        SELECT due.patient_id, due.day, due.kind, due.details::jsonb, %s, %s, 0, '', %s, %s
+        FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[])
+            AS due(patient_id, day, kind, details)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+    """  # noqa: S608 - the table name is the model's, every value a parameter
+    params = [
+        uuid.uuid4(),
+        DeliveryStatus.PENDING,
+        now,
+        now,
+        [reminder.patient_id for reminder in due],
+        [reminder.day for reminder in due],
+        [str(reminder.kind) for reminder in due],
+        [json.dumps(reminder.details or {}) for reminder in due],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def deliveries_recover(*, now: datetime) -> dict[str, list[int]]:

@@ -6,7 +6,8 @@
 #   beat    celery -A mtt beat
 # until Ctrl-C (or SIGTERM) stops all of them. When one of them exits on its own, the others are
 # stopped too and the script exits non-zero.
-# Environment: DEBUG (default true here), PORT (default 8000) and whatever mtt.settings reads
+# Environment: DEBUG (default true here), PORT (default 8000), ADMIN_REQUIRE_2FA (default false here
+# while DEBUG is on) and whatever mtt.settings reads
 # (DATABASE_URL, REDIS_URL, …; without them SQLite and a file-system broker under var/).
 # Expects the virtual environment that `make venv` builds (VENV, default .venv).
 set -euo pipefail
@@ -15,6 +16,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV=${VENV:-.venv}
 bin=$PWD/$VENV/bin
 export DEBUG=${DEBUG:-true}
+# The embedded demo lets staff into the admin without an authenticator app, unless
+# ADMIN_REQUIRE_2FA is set; setup_demo and the admin login page say so loudly.
+if [[ ${DEBUG,,} =~ ^(true|1|yes|on)$ && -z ${ADMIN_REQUIRE_2FA:-} ]]; then
+    export ADMIN_REQUIRE_2FA=false
+fi
 export PORT=${PORT:-8000}
 url=http://127.0.0.1:$PORT/
 

@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.two_factor import login_verified
+
 
 @pytest.fixture
 def superuser(db):
@@ -11,8 +13,9 @@ def superuser(db):
 
 @pytest.fixture
 def admin_client_logged_in(client, superuser):
-    """The admin in English, so assertions on messages read the source strings."""
-    client.force_login(superuser)
+    """The admin in English, so assertions on messages read the source strings; the second
+    factor is verified, as the admin requires."""
+    login_verified(client, superuser)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 

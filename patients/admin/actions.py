@@ -11,11 +11,17 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from patients import services
 from patients.admin.forms import ReasonForm
 from patients.models import Assignment, AssignmentStatus
 
 OPEN_STATUSES = [AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED]
+
+# What each change writes on the assignment (names for the audit log).
+PHASE_FIELDS = ("current_phase", "phase_started_on")
+STATUS_FIELDS = ("status",)
 
 PHASE_MOVES = {
     "advance": (
@@ -54,9 +60,11 @@ def apply_to_assignments(
     assignments: Iterable[Assignment],
     change: Callable[[Assignment], Assignment],
     describe: Callable[[Assignment, Assignment], str],
+    fields: tuple[str, ...],
 ) -> int:
     """Run ``change`` on each assignment; report what was done and, per patient, what a service
-    refused. Each change is its own transaction: one refusal does not undo the others."""
+    refused; record each change (``fields`` changed) in the audit log. Each change is its own
+    transaction: one refusal does not undo the others."""
     done = 0
     for assignment in assignments:
         try:
@@ -68,6 +76,15 @@ def apply_to_assignments(
             continue
         done += 1
         modeladmin.log_change(request, assignment.patient, describe(assignment, changed))
+        audit_record(
+            user=request.user,
+            patient_ids=[assignment.patient_id],
+            action=AuditAction.CHANGE,
+            obj_type=Assignment,
+            obj_id=assignment.pk,
+            fields=fields,
+            request=request,
+        )
     return done
 
 
@@ -81,6 +98,7 @@ def move_phase(modeladmin, request, assignments, *, direction: str, reason: str)
         lambda before, after: (
             message % {"patient": before.patient, "phase": after.current_phase, "reason": reason}
         ),
+        PHASE_FIELDS,
     )
 
 
@@ -92,6 +110,7 @@ def change_status(modeladmin, request, assignments, *, move: str) -> int:
         assignments,
         lambda assignment: service(assignment=assignment, changed_by=request.user),
         lambda before, _after: message % {"patient": before.patient},
+        STATUS_FIELDS,
     )
 
 

@@ -10,6 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from audit.admin_mixins import AuditedAdminMixin
+from audit.models import AuditAction
+from audit.services import Access, audit_record_many, object_type
 from patients import services
 from patients.admin import actions
 from patients.admin.scoping import ScopedInlineMixin, TherapistScopedAdminMixin
@@ -75,7 +78,9 @@ class ReadOnlyAdminMixin:
 
 
 @admin.register(Alert)
-class AlertAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AlertAdmin(
+    AuditedAdminMixin, TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     """The list of flags to acknowledge: open ones first, newest first."""
 
     list_display = ["patient_name", "kind", "session_day", "details_text", "created_at", "status"]
@@ -108,7 +113,25 @@ class AlertAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
         description=gettext_lazy("Acknowledge the selected alerts"), permissions=["change"]
     )
     def acknowledge(self, request, queryset):
+        # What the service acknowledges: the open ones of the selection.
+        selected = list(
+            queryset.filter(acknowledged_at__isnull=True).values_list("pk", "patient_id")
+        )
         count = services.alerts_acknowledge(alerts=queryset, acknowledged_by=request.user)
+        audit_record_many(
+            user=request.user,
+            request=request,
+            accesses=[
+                Access(
+                    patient_id=patient_id,
+                    action=AuditAction.CHANGE,
+                    obj_type=object_type(Alert),
+                    obj_id=str(pk),
+                    fields=("acknowledged_at", "acknowledged_by"),
+                )
+                for pk, patient_id in selected
+            ],
+        )
         self.message_user(
             request,
             ngettext("Acknowledged %(count)d alert.", "Acknowledged %(count)d alerts.", count)
@@ -144,7 +167,9 @@ class NextDayCheckInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(SessionLog)
-class SessionLogAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SessionLogAdmin(
+    AuditedAdminMixin, TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "patient_name",
         "local_date",
@@ -240,7 +265,7 @@ class PhaseChangeInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(TherapistScopedAdminMixin, admin.ModelAdmin):
+class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
     """Assignments are made on the patient page (the service checks red flags); here the
     therapist adjusts the prescription and reads the phase history."""
 
@@ -330,7 +355,9 @@ class AssignmentAdmin(TherapistScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RedFlag)
-class RedFlagAdmin(TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class RedFlagAdmin(
+    AuditedAdminMixin, TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     """Red flags are recorded by the screening and the session check-in, and cleared with a
     note on the patient page."""
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.services import patient_invite
+from audit.admin_mixins import AuditedAdminMixin
+from audit.models import AuditAction
 from patients import services
 from patients.admin import actions
 from patients.admin.forms import PROFILE_FIELDS, PatientCreationForm
@@ -20,6 +22,7 @@ from patients.admin.patient_list import (
 from patients.admin.patient_page import PatientPageMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
 from patients.models import AssignmentStatus, Patient
+from privacy.admin import PrivacyActionsMixin
 
 PROFILE_FIELDSETS = (
     (gettext_lazy("Profile"), {"fields": ("date_of_birth", ("language", "time_zone"))}),
@@ -49,7 +52,13 @@ PROFILE_FIELDSETS = (
 
 
 @admin.register(Patient)
-class PatientAdmin(PatientPageMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
+class PatientAdmin(
+    PrivacyActionsMixin,
+    AuditedAdminMixin,
+    PatientPageMixin,
+    TherapistScopedAdminMixin,
+    admin.ModelAdmin,
+):
     patient_path = ""
     add_form = PatientCreationForm
     list_display = [
@@ -62,10 +71,23 @@ class PatientAdmin(PatientPageMixin, TherapistScopedAdminMixin, admin.ModelAdmin
         "red_flag",
     ]
     list_select_related = ["user", "therapist"]
+    # Rendering is most of the list's cost (make bench, docs/benchmarks.md): pages of 25, and
+    # no second COUNT of the unfiltered list ("Show all" stays, without its number).
+    list_per_page = 25
+    show_full_result_count = False
     list_filter = [PhaseFilter, ProgrammeStatusFilter, OpenRedFlagFilter, OpenAlertsFilter]
     search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
     search_help_text = gettext_lazy("Name, username or e-mail address")
-    actions = ["advance", "regress", "pause", "resume", "invite"]
+    actions = [
+        "advance",
+        "regress",
+        "pause",
+        "resume",
+        "invite",
+        # practice admin only (privacy/admin.py)
+        "anonymise_patients",
+        "erase_patients",
+    ]
     fieldsets = ((None, {"fields": ("login", "therapist", "created_at")}), *PROFILE_FIELDSETS)
     add_fieldsets = (
         (
@@ -113,6 +135,12 @@ class PatientAdmin(PatientPageMixin, TherapistScopedAdminMixin, admin.ModelAdmin
     def get_changelist(self, request, **kwargs):
         return PatientChangeList
 
+    def get_list_display(self, request):
+        """A therapist sees only their own patients: the therapist column is for the admin."""
+        if request.user.is_superuser:
+            return self.list_display
+        return [name for name in self.list_display if name != "therapist_name"]
+
     def get_list_filter(self, request):
         if request.user.is_superuser:
             return [*self.list_filter, "therapist"]
@@ -135,9 +163,10 @@ class PatientAdmin(PatientPageMixin, TherapistScopedAdminMixin, admin.ModelAdmin
         self._invite(request, [patient])
         return patient
 
-    def _invite(self, request, patients) -> int:
-        """Send each patient the one-time link to set a password; say what could not be sent."""
-        sent = 0
+    def _invite(self, request, patients) -> list[Patient]:
+        """Send each patient the one-time link to set a password; say what could not be sent.
+        Returns the patients invited."""
+        sent = []
         for patient in patients:
             try:
                 patient_invite(patient=patient, invited_by=request.user)
@@ -146,23 +175,25 @@ class PatientAdmin(PatientPageMixin, TherapistScopedAdminMixin, admin.ModelAdmin
                     request, f"{patient}: {' '.join(error.messages)}", messages.WARNING
                 )
             else:
-                sent += 1
+                sent.append(patient)
         if sent:
             self.message_user(
                 request,
                 ngettext(
                     "Sent an invitation to set a password to %(count)d patient.",
                     "Sent invitations to set a password to %(count)d patients.",
-                    sent,
+                    len(sent),
                 )
-                % {"count": sent},
+                % {"count": len(sent)},
                 messages.SUCCESS,
             )
         return sent
 
     @admin.action(description=gettext_lazy("Send the invitation again"), permissions=["change"])
     def invite(self, request, queryset):
-        self._invite(request, queryset.select_related("user"))
+        invited = self._invite(request, queryset.select_related("user"))
+        # Not a field: the patient's login got a new one-time link, sent to their address.
+        self.audit_objects(request, AuditAction.CHANGE, invited, fields=("invitation",))
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from patients import rules, selectors, services
 from patients.admin import actions
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
@@ -115,14 +117,26 @@ class PatientPageMixin:
             for error in errors:
                 self.message_user(request, f"{label}: {error}" if label else error, messages.ERROR)
 
-    def _call(self, request, service, success, **kwargs) -> bool:
+    def _call(self, request, service, success, **kwargs):
+        """The service's result, or None when it refused (the refusal is shown)."""
         try:
-            service(**kwargs)
+            result = service(**kwargs)
         except ValidationError as error:
             self.message_user(request, actions.error_text(error), messages.ERROR)
-            return False
+            return None
         self.message_user(request, success, messages.SUCCESS)
-        return True
+        return result
+
+    def _audit(self, request, patient, action, obj, fields=()) -> None:
+        audit_record(
+            user=request.user,
+            patient_ids=[patient.pk],
+            action=action,
+            obj_type=obj,
+            obj_id=obj.pk,
+            fields=fields,
+            request=request,
+        )
 
     def screening_view(self, request, object_id):
         patient = self._patient_for_change(request, object_id)
@@ -131,7 +145,7 @@ class PatientPageMixin:
             self._form_error(request, form)
             return self._back(patient)
         signs = form.cleaned_data["signs"]
-        if self._call(
+        if screening := self._call(
             request,
             services.screening_record,
             ngettext(
@@ -146,6 +160,7 @@ class PatientPageMixin:
             notes=form.cleaned_data["notes"],
         ):
             self.log_change(request, patient, _("Recorded a screening."))
+            self._audit(request, patient, AuditAction.ADD, screening)
         return self._back(patient)
 
     def clear_red_flag_view(self, request, object_id, flag_id):
@@ -155,7 +170,7 @@ class PatientPageMixin:
         if not form.is_valid():
             self._form_error(request, form)
             return self._back(patient)
-        if self._call(
+        if cleared := self._call(
             request,
             services.red_flag_clear,
             _("Red flag “%(sign)s” cleared.") % {"sign": red_flag},
@@ -166,6 +181,13 @@ class PatientPageMixin:
             self.log_change(
                 request, patient, _("Cleared red flag “%(sign)s”.") % {"sign": red_flag}
             )
+            self._audit(
+                request,
+                patient,
+                AuditAction.CHANGE,
+                cleared,
+                fields=("cleared_at", "cleared_by", "clearance_note"),
+            )
         return self._back(patient)
 
     def assign_view(self, request, object_id):
@@ -175,7 +197,7 @@ class PatientPageMixin:
             self._form_error(request, form)
             return self._back(patient)
         program = form.cleaned_data["program"]
-        if self._call(
+        if assignment := self._call(
             request,
             services.assignment_create,
             _("Programme “%(program)s” assigned.") % {"program": program},
@@ -186,6 +208,7 @@ class PatientPageMixin:
             self.log_change(
                 request, patient, _("Assigned programme “%(program)s”.") % {"program": program}
             )
+            self._audit(request, patient, AuditAction.ADD, assignment)
         return self._back(patient)
 
     def _single_assignment(self, request, patient):

@@ -20,7 +20,9 @@ def scope_to_user(queryset, user, patient_path: str):
     """``queryset`` narrowed to the objects of the patients ``user`` may see."""
     patients = Patient.objects.for_user(user)
     if not patient_path:
-        return queryset.filter(pk__in=patients.values("pk"))
+        # The scoping filter itself (therapist = user), not "pk IN (subquery)": an index scan of
+        # the therapist's patients instead of a join over all of them.
+        return queryset & patients
     return queryset.filter(**{f"{patient_path}__in": patients.values("pk")})
 
 

@@ -11,6 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
 from patients import selectors, services
 from patients.api.base import (
     ApiMixin,
@@ -128,6 +130,7 @@ def assignment_queryset(user):
 
 @extend_schema(tags=["assignments"])
 class AssignmentViewSet(
+    AuditedViewSetMixin,
     ApiMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -140,6 +143,7 @@ class AssignmentViewSet(
     lookup_value_regex = r"\d+"
     filter_backends = [LazyFilterBackend, OrderingFilter]
     filterset_class = AssignmentFilter
+    audit_read_actions = ("retrieve", "readiness")
     ordering_fields = ["start_date", "created_at"]
     ordering = ["-start_date", "-id"]
 
@@ -187,6 +191,7 @@ class AssignmentViewSet(
             start_date=data.get("start_date"),
             reason=data.get("reason", ""),
         )
+        self.audit_write(AuditAction.ADD, assignment)
         return self._detail(assignment, status=201)
 
     def _move(self, request, service) -> Response:
@@ -197,6 +202,9 @@ class AssignmentViewSet(
             assignment=assignment,
             changed_by=request.user,
             reason=serializer.validated_data["reason"],
+        )
+        self.audit_write(
+            AuditAction.CHANGE, assignment, fields=("current_phase", "phase_started_on")
         )
         return self._detail(assignment)
 

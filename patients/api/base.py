@@ -17,6 +17,7 @@ from rest_framework.parsers import JSONParser
 
 from patients import rules
 from patients.models import Patient
+from privacy.services import consent_current_version, consent_required
 
 
 def caller_patient(user) -> Patient | None:
@@ -108,13 +109,39 @@ class LazyFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class ConsentRequired(exceptions.PermissionDenied):
+    default_code = "consent_required"
+
+    def __init__(self):
+        super().__init__(
+            {
+                "detail": _(
+                    "Please agree to the current consent text first: read it with GET and "
+                    "agree with POST /api/v1/me/consent/."
+                ),
+                "code": self.default_code,
+                "consent_version": consent_current_version(),
+            }
+        )
+
+
 class ApiMixin:
-    """Defaults for the patient-data resources: JSON in, signed-in callers, pages of 20."""
+    """Defaults for the patient-data resources: JSON in, signed-in callers, pages of 20. A
+    patient who has not agreed to the consent text in force gets 403 ``consent_required``
+    everywhere but the views marked ``consent_exempt`` (consent and data export)."""
 
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser]
     pagination_class = Pagination
     filter_backends = [LazyFilterBackend]
+    consent_exempt = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not self.consent_exempt:
+            patient = caller_patient(request.user)
+            if patient is not None and consent_required(patient):
+                raise ConsentRequired()
 
 
 def scoped_patient(request, patient: Patient | None) -> Patient:

@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
 from patients import services
 from patients.api.base import ApiMixin, IdFilter
 from patients.models import NextDayCheck, Patient, SessionLog
@@ -37,6 +39,7 @@ class NextDayCheckFilter(filters.FilterSet):
 
 @extend_schema(tags=["next-day-checks"])
 class NextDayCheckViewSet(
+    AuditedViewSetMixin,
     ApiMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -48,6 +51,7 @@ class NextDayCheckViewSet(
     serializer_class = NextDayCheckSerializer
     lookup_value_regex = r"\d+"
     filterset_class = NextDayCheckFilter
+    audit_patient_path = "session__patient"  # the queryset loads the session
 
     def get_queryset(self):
         return (
@@ -65,4 +69,5 @@ class NextDayCheckViewSet(
         check = services.next_day_check_record(
             session=data["session"], pain=data["pain"], notes=data.get("notes", "")
         )
+        self.audit_write(AuditAction.ADD, check)
         return Response(self.get_serializer(check).data, status=201)

@@ -9,9 +9,11 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
 from patients import selectors, services
 from patients.api.base import ApiMixin, IsPatient, caller_patient, patient_day
-from patients.models import Patient
+from patients.models import HabitCheck, Patient
 
 
 class HabitDaySerializer(serializers.Serializer):
@@ -34,7 +36,7 @@ def habit_rows(patient: Patient, day) -> list[selectors.HabitDay]:
 
 
 @extend_schema(tags=["habits"])
-class HabitViewSet(ApiMixin, viewsets.GenericViewSet):
+class HabitViewSet(AuditedViewSetMixin, ApiMixin, viewsets.GenericViewSet):
     """Today's habits in the patient's calendar: each habit counts up to its times per day."""
 
     serializer_class = HabitDaySerializer
@@ -66,6 +68,7 @@ class HabitViewSet(ApiMixin, viewsets.GenericViewSet):
     )
     def list(self, request):
         patient = self._patient()
+        self.audit_access(AuditAction.LIST, patient_id=patient.pk, obj_type=HabitCheck)
         rows = habit_rows(patient, patient_day(patient))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(HabitDaySerializer(page, many=True).data)

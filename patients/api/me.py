@@ -64,7 +64,7 @@ class TodayView(ApiMixin, GenericAPIView):
     def get(self, request):
         patient = caller_patient(request.user)
         today = patient_day(patient)
-        assignment = selectors.open_assignment(patient)
+        assignment, items = selectors.open_assignment_and_items(patient)
         body = {
             "date": today,
             "assignment": None,
@@ -74,7 +74,9 @@ class TodayView(ApiMixin, GenericAPIView):
             "habits": [],
         }
         if assignment is not None:
-            plan = selectors.today_plan(patient=patient, assignment=assignment, today=today)
+            plan = selectors.today_plan(
+                patient=patient, assignment=assignment, today=today, items=items
+            )
             if assignment.status != AssignmentStatus.ACTIVE:
                 plan = [
                     selectors.PlannedExercise(

@@ -9,6 +9,8 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
 from patients import selectors, services
 from patients.api.base import (
     ApiMixin,
@@ -32,6 +34,19 @@ PROFILE_FIELDS = [
     "chronic_inflammatory_disease",
     "relevant_conditions",
 ]
+
+
+USER_FIELDS = {"first_name", "last_name", "email"}
+
+
+def changed_fields(patient: Patient, values: dict, therapist) -> list[str]:
+    """Names of the fields an update changes (for the audit log; no values)."""
+    names = [
+        name
+        for name, value in values.items()
+        if getattr(patient.user if name in USER_FIELDS else patient, name) != value
+    ]
+    return [*names, "therapist"] if therapist is not None else names
 
 
 class StaffField(serializers.PrimaryKeyRelatedField):
@@ -103,6 +118,7 @@ class PatientFilter(filters.FilterSet):
 
 @extend_schema(tags=["patients"])
 class PatientViewSet(
+    AuditedViewSetMixin,
     ApiMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -114,6 +130,7 @@ class PatientViewSet(
 
     serializer_class = PatientSerializer
     permission_classes = [TherapistWrites]
+    audit_patient_path = ""
     lookup_value_regex = r"\d+"
     filter_backends = [LazyFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = PatientFilter
@@ -178,6 +195,7 @@ class PatientViewSet(
             created_by=request.user,
             **values,
         )
+        self.audit_write(AuditAction.ADD, patient)
         return self._answer(patient, status=201)
 
     def update(self, request, *args, **kwargs):
@@ -189,7 +207,9 @@ class PatientViewSet(
         therapist = self._therapist(data, current=patient.therapist)
         values = self._values(data)
         values.pop("username", None)
+        changed = changed_fields(patient, values, therapist)
         services.patient_update(
             patient=patient, changed_by=request.user, therapist=therapist, **values
         )
+        self.audit_write(AuditAction.CHANGE, patient, fields=changed)
         return self._answer(patient)

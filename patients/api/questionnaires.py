@@ -8,6 +8,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
 from patients.api.assignments import ScopedPatientField
 from patients.api.base import (
     ApiMixin,
@@ -178,6 +180,7 @@ class ResponseFilter(filters.FilterSet):
 
 @extend_schema(tags=["questionnaires"])
 class ResponseViewSet(
+    AuditedViewSetMixin,
     ApiMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -216,5 +219,6 @@ class ResponseViewSet(
             answers=data["answers"],
             due_week=data.get("due_week"),
         )
+        self.audit_write(AuditAction.ADD, response)
         response = self.get_queryset().get(pk=response.pk)
         return Response(ResponseSerializer(response).data, status=201)

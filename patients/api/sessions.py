@@ -1,7 +1,7 @@
 """``sessions/``: session logs with their exercise entries. Patients log their own sessions;
 therapists read (and may log for) their patients'. ``POST`` honours ``Idempotency-Key``."""
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,8 @@ from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
 from patients import rules, services
 from patients.api.assignments import ScopedPatientField
 from patients.api.base import ApiMixin, Conflict, IdFilter, Pagination, scoped_patient
@@ -80,7 +82,8 @@ class SessionSerializer(serializers.ModelSerializer):
     advice = serializers.SerializerMethodField(
         help_text="What a flagged session tells the patient to do."
     )
-    entries = EntryOutSerializer(many=True)
+    # ``entry_list``: prefetched by ``session_queryset``, or set by the service on a new session.
+    entries = EntryOutSerializer(many=True, source="entry_list")
     next_day_check = serializers.SerializerMethodField()
 
     class Meta:
@@ -107,6 +110,45 @@ class SessionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    def to_representation(self, session):
+        """Written out by hand: the list's hot path (a page of 20 sessions with their entries)
+        spent most of its time in DRF's per-field machinery. The fields above still define the
+        output and the schema; ``tests/api/test_sessions.py`` checks that both give the same."""
+        check = None if self.context.get("new_session") else _next_day_check_of(session)
+        return {
+            "id": session.pk,
+            "patient": session.patient_id,
+            "assignment": session.assignment_id,
+            "phase": session.phase.number,
+            "performed_at": _DATETIME.to_representation(session.performed_at),
+            "local_date": session.local_date.isoformat(),
+            "pain_before": session.pain_before,
+            "pain_after": session.pain_after,
+            "rpe": session.rpe,
+            "notes": session.notes,
+            "red_flag_saddle_numbness": session.red_flag_saddle_numbness,
+            "red_flag_bladder_bowel": session.red_flag_bladder_bowel,
+            "red_flag_leg_weakness": session.red_flag_leg_weakness,
+            "flagged": session.flagged,
+            "flag_reasons": [str(reason) for reason in session.flag_reasons],
+            "advice": self.get_advice(session),
+            "entries": [_entry(entry) for entry in session.entry_list],
+            "next_day_check": None
+            if check is None
+            else {
+                "id": check.pk,
+                "answered_at": _DATETIME.to_representation(check.answered_at),
+                "pain": check.pain,
+                "notes": check.notes,
+                "flagged": check.flagged,
+            },
+            "created_at": _DATETIME.to_representation(session.created_at),
+        }
+
+    def field_by_field(self, session):
+        """DRF's own representation from the declared fields (for the test of the above)."""
+        return super().to_representation(session)
+
     @extend_schema_field(AdviceSerializer(many=True))
     def get_advice(self, session) -> list[dict]:
         known = [code for code in session.flag_reasons if code in rules.FlagReason]
@@ -121,6 +163,29 @@ class SessionSerializer(serializers.ModelSerializer):
             return None
         check = getattr(session, "next_day_check", None)
         return None if check is None else NextDayCheckRefSerializer(check).data
+
+
+_DATETIME = serializers.DateTimeField()
+_LOAD = EntrySerializer._declared_fields["load_kg"]
+
+
+def _next_day_check_of(session):
+    return getattr(session, "next_day_check", None)
+
+
+def _entry(entry) -> dict:
+    return {
+        "id": entry.pk,
+        "exercise": entry.exercise_id,
+        "sets_done": entry.sets_done,
+        "reps": entry.reps,
+        "duration_s": entry.duration_s,
+        "load_kg": None if entry.load_kg is None else _LOAD.to_representation(entry.load_kg),
+        "pain": entry.pain,
+        "skipped": entry.skipped,
+        "skip_reason": entry.skip_reason,
+        "exercise_name": entry.exercise.name,
+    }
 
 
 class SessionCreateSerializer(serializers.ModelSerializer):
@@ -196,7 +261,11 @@ class SessionFilter(filters.FilterSet):
 
 
 def entries_prefetch() -> Prefetch:
-    return Prefetch("entries", ExerciseEntry.objects.select_related("exercise").order_by("id"))
+    return Prefetch(
+        "entries",
+        ExerciseEntry.objects.select_related("exercise").order_by("id"),
+        to_attr="entry_list",
+    )
 
 
 def session_queryset(user):
@@ -232,6 +301,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 @extend_schema(tags=["sessions"])
 class SessionViewSet(
+    AuditedViewSetMixin,
     ApiMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -283,10 +353,12 @@ class SessionViewSet(
             raise Conflict(
                 _("This Idempotency-Key was already used for a different session.")
             ) from None
+        # A therapist logging for a patient is recorded; a replay only answered it again.
+        self.audit_write(AuditAction.ADD if created else AuditAction.VIEW, session)
         if created:
-            # Serialize the new session as it is in memory: its entries in one query, and no
-            # next-day check yet (the serializer's context says so instead of asking).
-            prefetch_related_objects([session], entries_prefetch())
+            # Serialize the new session as it is in memory: the service hands back its entries
+            # with their exercises, and there is no next-day check yet (the serializer's
+            # context says so instead of asking).
             context = {"new_session": True}
             headers = {}
         else:

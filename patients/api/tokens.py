@@ -1,5 +1,6 @@
 """``auth/token/``: obtain a bearer token with username (or e-mail) and password; revoke the
-token a request is made with. Login attempts are throttled per address and username."""
+token a request is made with. Login attempts are throttled per address and username, and
+repeated failures lock the username out from that address (django-axes, accounts/lockout.py)."""
 
 from django.contrib.auth import authenticate, get_user_model
 from django.utils import timezone
@@ -12,9 +13,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from accounts.lockout import lockout_message
 from mtt.tokens import services
 from mtt.tokens.models import ApiToken
 from patients.api.auth import BearerTokenAuthentication
+from patients.api.schema import ErrorSerializer
 
 
 class RateFromSettings(SimpleRateThrottle):
@@ -46,6 +49,16 @@ class LoginAddressThrottle(RateFromSettings):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class LockedOut(exceptions.APIException):
+    """Too many failed logins for this username from this address (django-axes)."""
+
+    status_code = 429
+    default_code = "locked_out"
+
+    def __init__(self):
+        super().__init__(detail=lockout_message())
+
+
 class LoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
@@ -75,7 +88,18 @@ class TokenView(APIView):
 
     @extend_schema(
         request=LoginSerializer,
-        responses={200: TokenSerializer},
+        responses={
+            200: TokenSerializer,
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "Too many attempts: the throttle, or after `AXES_FAILURE_LIMIT` (5) failed "
+                    "passwords for one username from one address, a lockout of that pair for "
+                    "`AXES_COOLOFF_MINUTES` (15), even with the right password. `Retry-After` "
+                    "gives the seconds to wait."
+                ),
+            ),
+        },
         auth=[],
         description="A new token for the account; it expires (see `expires`).",
     )
@@ -88,6 +112,8 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                raise LockedOut()
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to log in with the given credentials.")]}
             )

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from patients.api import assignments, checks, habits, me, patients, questionnaires, sessions, tokens
+from privacy import api as privacy_api
 
 router = SimpleRouter()
 router.register("patients", patients.PatientViewSet, basename="patient")
@@ -19,6 +20,8 @@ router.register("habits", habits.HabitViewSet, basename="habit")
 urlpatterns = [
     path("me/today/", me.TodayView.as_view(), name="me-today"),
     path("me/profile/", me.ProfileView.as_view(), name="me-profile"),
+    path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
+    path("me/consent/", privacy_api.ConsentView.as_view(), name="me-consent"),
     path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
     *router.urls,
 ]

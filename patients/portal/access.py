@@ -8,10 +8,13 @@ from django.utils import timezone
 
 from patients import rules
 from patients.models import Patient
+from privacy.services import consent_required
+from privacy.views import redirect_to_consent
 
 
 def patient_required(view):
-    """Anonymous → login; staff → the admin; a login without a patient profile → a clear page.
+    """Anonymous → login; staff → the admin; a login without a patient profile → a clear page;
+    a patient without consent to the current text → the consent page (``privacy``).
     Sets ``request.patient``, the only way a portal view reaches patient data."""
 
     @functools.wraps(view)
@@ -25,6 +28,9 @@ def patient_required(view):
             request.patient = user.patient
         except Patient.DoesNotExist:
             return render(request, "portal/no_profile.html", status=403)
+        if consent_required(request.patient):
+            # Nothing else until the patient agrees to the consent text in force.
+            return redirect_to_consent(request)
         # Times on portal pages are the patient's own clock.
         with timezone.override(request.patient.time_zone):
             return view(request, *args, **kwargs)

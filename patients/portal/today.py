@@ -16,9 +16,9 @@ from patients.portal.access import patient_required, patient_today
 
 def today_context(patient, *, next_day_form=None) -> dict:
     today = patient_today(patient)
-    assignment = selectors.open_assignment(patient)
+    assignment, items = selectors.open_assignment_and_items(patient)
     plan = (
-        selectors.today_plan(patient=patient, assignment=assignment, today=today)
+        selectors.today_plan(patient=patient, assignment=assignment, today=today, items=items)
         if assignment
         else []
     )

@@ -300,3 +300,44 @@ def test_sessions_filter_by_patient_and_date_range(world, call):
 )
 def test_bad_filters_answer_400(world, call, params):
     assert call(THERAPIST, "get", URL, params).status_code == 400
+
+
+def test_the_hand_written_representation_matches_the_declared_fields(world, call):
+    """SessionSerializer writes its output by hand for speed; DRF's field-by-field output of
+    the same fields must be identical, for every kind of value a session can hold."""
+    from decimal import Decimal
+
+    from rest_framework.renderers import JSONRenderer
+
+    from patients import services
+    from patients.api.sessions import SessionSerializer, session_queryset
+
+    exercises = list(world.assignment.items.values_list("exercise_id", flat=True)[:3])
+    flagged, _created = services.session_log_create(
+        patient=world.patient,
+        performed_at=timezone.now() - timedelta(hours=3),
+        pain_before=2,
+        pain_after=9,
+        rpe=7,
+        notes="Knie",
+        red_flag_leg_weakness=True,
+        entries=[
+            {"exercise": exercises[0], "sets_done": 3, "reps": 8, "load_kg": Decimal("12.5")},
+            {"exercise": exercises[1], "sets_done": 0, "skipped": True, "skip_reason": "pain"},
+            {"exercise": exercises[2], "sets_done": 2, "duration_s": 30, "pain": 4},
+        ],
+    )
+    services.next_day_check_record(session=world.session, pain=5, notes="steif")
+    sessions = list(session_queryset(world.therapist).filter(patient=world.patient))
+    assert len(sessions) >= 3 and any(s.flagged for s in sessions)
+
+    serializer = SessionSerializer(sessions, many=True)
+    fast = serializer.data
+    slow = [serializer.child.field_by_field(session) for session in sessions]
+    assert JSONRenderer().render(fast) == JSONRenderer().render(slow)
+    assert any(entry["load_kg"] == Decimal("12.5") for s in fast for entry in s["entries"])
+    assert any(s["next_day_check"] for s in fast)
+
+    new = SessionSerializer(flagged, context={"new_session": True})
+    assert new.data["next_day_check"] is None
+    assert JSONRenderer().render(new.data) == JSONRenderer().render(new.field_by_field(flagged))

@@ -7,11 +7,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from patients import services
 from patients.models import Patient
 from programs.models import Exercise
+from tests.two_factor import current_code
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,6 +31,14 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
     page.get_by_label("Username").fill("t.weber")
     page.get_by_label("Password").fill("a-long-therapist-pass")
     page.get_by_role("button", name="Log in").click()
+
+    # First login: enrol an authenticator app (the QR code, or the key typed in).
+    expect(page.locator("#two-factor-qr img")).to_be_visible()
+    page.screenshot(path="docs/screenshots/admin-two-factor-setup.png", full_page=True)
+    device = TOTPDevice.objects.get(user=therapist, confirmed=False)
+    page.get_by_label("Code from your authenticator app").fill(current_code(device))
+    page.get_by_role("button", name="Confirm and continue").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/")
 
     page.goto(f"{live_server.url}/admin/patients/patient/add/")
     page.get_by_label("Username").fill("jonas")

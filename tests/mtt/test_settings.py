@@ -48,6 +48,20 @@ def test_production_passes_the_deploy_checks_cleanly():
     assert "no issues (0 silenced)" in result.stdout
 
 
+def test_the_bare_minimum_production_environment_passes_the_deploy_checks():
+    """What an operator types first: no database or mail URL (SQLite under var/)."""
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": "k" * 25 + "0123456789abcdefghijklmnopq",
+        "ALLOWED_HOSTS": "example.org",
+    }
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues (0 silenced)" in result.stdout
+
+
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from patients import services
 from programs.models import Program
+from tests.two_factor import login_verified
 
 THERAPIST_GROUP = "Therapeut"
 
@@ -107,8 +108,7 @@ def log_session():
 def english_client(user) -> Client:
     """A logged-in client that reads the admin in English (assertions use the source strings)."""
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    return login_verified(client, user)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 
 from patients import rules
@@ -25,6 +26,9 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Program
+
+# The login lockout (django-axes) needs the request a password arrives with.
+LOGIN_REQUEST = RequestFactory().post("/accounts/login/")
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +124,8 @@ def test_small_run_builds_a_practice_with_every_phase_and_consistent_logs():
             assert logged <= allowed, "no exercise before its phase was reached"
 
     assert {p.assignments.get().current_phase.number for p in patients} == {1, 2, 3, 4}
-    assert authenticate(username="patient1", password=PASSWORD) is not None
-    assert authenticate(username="therapist1", password=PASSWORD) is not None
+    assert authenticate(LOGIN_REQUEST, username="patient1", password=PASSWORD) is not None
+    assert authenticate(LOGIN_REQUEST, username="therapist1", password=PASSWORD) is not None
 
 
 def test_flags_agree_with_the_rules_and_raise_alerts():
@@ -205,15 +209,15 @@ def test_passwords_random_for_new_users_and_set_on_all_with_password():
     out = seed(patients=2)
     generated = re.search(r"Password of the 4 new demo users: (\S+)", out).group(1)
     assert "patient1 / " + generated in out
-    assert authenticate(username="patient2", password=generated) is not None
+    assert authenticate(LOGIN_REQUEST, username="patient2", password=generated) is not None
 
     out = seed(patients=3)  # patient3 is new and gets another password; the others keep theirs
-    assert authenticate(username="patient1", password=generated) is not None
+    assert authenticate(LOGIN_REQUEST, username="patient1", password=generated) is not None
     assert "existed before keep their passwords" in out
 
     seed(patients=3, password=PASSWORD)
     for username in ("therapist1", "therapist2", "patient1", "patient3"):
-        assert authenticate(username=username, password=PASSWORD) is not None
+        assert authenticate(LOGIN_REQUEST, username=username, password=PASSWORD) is not None
 
 
 def test_large_runs_show_a_progress_line(monkeypatch):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from questionnaires.models import Item, Questionnaire, Response
 from questionnaires.services import response_submit
+from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_import_page_shows_clear_errors(admin_client_logged_in, content, message
 
 
 def test_import_needs_add_and_change_permission(client, therapist):
-    client.force_login(therapist)
+    login_verified(client, therapist)
 
     assert client.get(IMPORT).status_code == 403
     assert IMPORT not in client.get(CHANGELIST).content.decode()
@@ -161,7 +162,7 @@ def test_therapists_see_only_responses_of_their_own_patients(
     colleague = make_therapist("t.klein")
     own = _nrs_response(make_patient("anna"))
     foreign = _nrs_response(make_patient("bernd", therapist=colleague))
-    client.force_login(therapist)
+    login_verified(client, therapist)
 
     changelist = client.get(RESPONSES)
     own_page = client.get(reverse("admin:questionnaires_response_change", args=[own.pk]))
@@ -180,7 +181,7 @@ def test_a_therapist_with_delete_permission_still_cannot_reach_foreign_responses
 ):
     therapist.user_permissions.add(Permission.objects.get(codename="delete_response"))
     foreign = _nrs_response(make_patient("bernd", therapist=make_therapist("t.klein")))
-    client.force_login(therapist)
+    login_verified(client, therapist)
 
     url = reverse("admin:questionnaires_response_delete", args=[foreign.pk])
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
 from reminders.selectors import DueReminder
+from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_therapist_sees_own_patients_records_and_failures(
     client, therapist, records, django_assert_max_num_queries
 ):
     mine, theirs, _ids = records
-    client.force_login(therapist)
+    login_verified(client, therapist)
     with django_assert_max_num_queries(12):
         response = client.get(CHANGELIST, {"status": "failed"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -61,7 +62,7 @@ def test_therapist_sees_own_patients_records_and_failures(
 def test_practice_admin_sees_all_and_can_send_failed_ones_again(
     client, superuser, records, published, django_capture_on_commit_callbacks
 ):
-    client.force_login(superuser)
+    login_verified(client, superuser)
     response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == 30
     failed = Delivery.objects.get(status=DeliveryStatus.FAILED)

@@ -41,7 +41,7 @@ def test_run_sends_one_email_per_due_patient_in_their_language(
         assert 'href="https://mtt.example.org/today/"' in html
     assert "double ball" in en.body  # the exercises due today, in the patient's language
     assert "Doppelball" in de.body
-    assert "medizinische" in de.body.lower()  # the medical-advice note, in German
+    assert "ersetzt keine ärztliche beratung" in de.body.lower()  # the medical note, in German
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 

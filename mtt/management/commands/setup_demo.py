@@ -44,6 +44,14 @@ class Command(BaseCommand):
                     f"patients:       patient1 … patient5 / {password}  (/today/)\n"
                 )
                 logins_file.chmod(0o600)
+        if not settings.ADMIN_REQUIRE_2FA:
+            self.stdout.write(
+                self.style.WARNING(
+                    "!! Two-factor authentication is switched off for this demo "
+                    "(ADMIN_REQUIRE_2FA=false): the admin opens with the password alone. "
+                    "Never run a practice like this."
+                )
+            )
         if logins_file.exists():
             port = os.environ.get("PORT", "8000")
             self.stdout.write(self.style.SUCCESS(f"Demo logins (http://127.0.0.1:{port}/):"))

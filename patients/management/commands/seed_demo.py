@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -40,6 +41,7 @@ from patients.models import (
     Screening,
     SessionLog,
 )
+from privacy.models import ConsentAction, ConsentRecord, ConsentSource
 from programs.models import Dosage, Program
 
 PROGRAM_SLUG = "master"
@@ -48,7 +50,6 @@ DEMO_USERNAME = r"^(therapist|patient)[0-9]+$"
 PATIENTS_PER_BATCH = 500
 ROWS_PER_INSERT = 2000
 PROGRESS_FROM = 100  # show the progress line when at least this many patients are new
-CONSENT_VERSION = "demo"
 
 
 class Command(BaseCommand):
@@ -321,12 +322,27 @@ def _write_patients(plans, *, program, demo_users, therapist_ids, password_hash)
                 plan.diagnosis,
                 plan.chronic_inflammatory_disease,
                 plan.joined_at,
-                CONSENT_VERSION,
+                settings.CONSENT_VERSION,
                 plan.joined_at,
             )
             for plan, therapist_id in zip(plans, therapist_of, strict=True)
         ],
         ids=True,
+    )
+    _insert(
+        ConsentRecord,
+        "patient_id action version source recorded_at recorded_by_id",
+        [
+            (
+                patient_id,
+                ConsentAction.GIVEN,
+                settings.CONSENT_VERSION,
+                ConsentSource.INTAKE,
+                plan.joined_at,
+                therapist_id,
+            )
+            for plan, patient_id, therapist_id in zip(plans, patient_ids, therapist_of, strict=True)
+        ],
     )
     _insert(
         Screening,

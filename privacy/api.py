@@ -1,0 +1,200 @@
+"""``me/export/`` and ``me/consent/``: the signed-in patient's data export and consent.
+
+Both stay open while consent is missing (``consent_exempt``): the client must be able to show
+the text and record the answer, and a patient may always download their data.
+
+``?format=pdf`` is DRF's format override: the export view offers a JSON and a PDF renderer, so
+``?format=pdf`` (or ``Accept: application/pdf``) renders the same document as the printable PDF.
+Errors are JSON whichever format was asked for.
+"""
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.plumbing import build_array_type, build_basic_type, build_object_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from patients.api.base import ApiMixin, IsPatient, caller_patient
+from patients.api.schema import ErrorSerializer, ValidationErrorSerializer
+from privacy import selectors, services
+from privacy.models import ConsentSource
+from privacy.pdf import export_pdf
+from privacy.views import export_filename
+
+
+class PdfRenderer(BaseRenderer):
+    """Renders an export document (``privacy.selectors.patient_export``) as a PDF."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return export_pdf(data)
+
+
+_OBJECTS = build_array_type(build_object_type(additionalProperties=True))
+EXPORT_SCHEMA = build_object_type(
+    description="Everything stored about the patient. Times are ISO 8601 in UTC; codes stay "
+    "codes; catalogue names are in the patient's language.",
+    properties={
+        "format": {"type": "string", "enum": [selectors.EXPORT_FORMAT]},
+        "version": {"type": "integer", "enum": [selectors.EXPORT_VERSION]},
+        "exported_at": build_basic_type(OpenApiTypes.DATETIME),
+        "patient": build_object_type(
+            description="Profile: identity, clinical fields, consent and reminder settings.",
+            additionalProperties=True,
+        ),
+        **dict.fromkeys(
+            (
+                "consent_records",
+                "screenings",
+                "red_flags",
+                "assignments",
+                "sessions",
+                "alerts",
+                "habit_checks",
+                "questionnaire_responses",
+                "reminder_deliveries",
+                "api_tokens",
+            ),
+            _OBJECTS,
+        ),
+    },
+    required=["format", "version", "exported_at", "patient", "sessions"],
+)
+
+
+@extend_schema(
+    tags=["me"],
+    parameters=[
+        OpenApiParameter(
+            "format",
+            str,
+            enum=["json", "pdf"],
+            description="pdf: the same data as a printable PDF (application/pdf).",
+        )
+    ],
+    responses={
+        (200, "application/json"): OpenApiResponse(EXPORT_SCHEMA, "The export document."),
+        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "The printable PDF."),
+        (400, "application/json"): OpenApiResponse(ValidationErrorSerializer, "Unknown format."),
+        (401, "application/json"): OpenApiResponse(ErrorSerializer, "Not signed in."),
+        (403, "application/json"): OpenApiResponse(ErrorSerializer, "Not a patient."),
+    },
+)
+class ExportView(ApiMixin, GenericAPIView):
+    """All the patient's own data (GDPR right of access and portability): profile, screening,
+    programmes with prescription and phase history, sessions with exercise entries and next-day
+    checks, alerts, habits, questionnaires, reminders, consent. Sent as a file download."""
+
+    permission_classes = [IsPatient]
+    renderer_classes = [JSONRenderer, PdfRenderer]
+    pagination_class = None
+    filter_backends = []
+    consent_exempt = True
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]}) from None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), PdfRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def get(self, request):
+        patient = caller_patient(request.user)
+        document = selectors.patient_export(patient_id=patient.pk)
+        filename = export_filename(request.accepted_renderer.format)
+        return Response(
+            document,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+class ConsentStateSerializer(serializers.Serializer):
+    required = serializers.BooleanField(
+        help_text="true: the patient must agree before using the other patient endpoints."
+    )
+    current_version = serializers.CharField(help_text="The consent text in force.")
+    given_version = serializers.CharField(
+        allow_null=True, help_text="The version the patient agreed to; null if none."
+    )
+    given_at = serializers.DateTimeField(allow_null=True)
+    text_url = serializers.URLField(help_text="The consent text, to show to the patient.")
+
+
+class ConsentGiveSerializer(serializers.Serializer):
+    version = serializers.CharField(
+        max_length=20, help_text="The version shown to the patient: must be the current one."
+    )
+
+    def validate_version(self, value):
+        if value != services.consent_current_version():
+            raise serializers.ValidationError(
+                _("This is not the consent text in force; show the current one and try again.")
+            )
+        return value
+
+
+def _state(patient) -> dict:
+    return {
+        "required": services.consent_required(patient),
+        "current_version": services.consent_current_version(),
+        "given_version": (patient.consent_version or None) if patient.consent_at else None,
+        "given_at": patient.consent_at,
+        "text_url": settings.SITE_URL + reverse("privacy:consent"),
+    }
+
+
+@extend_schema(tags=["me"])
+class ConsentView(ApiMixin, GenericAPIView):
+    """The patient's consent to the processing of their health data. Until they agree to the
+    version in force, the other patient endpoints answer 403 with ``"code":
+    "consent_required"``; export and this endpoint stay open."""
+
+    permission_classes = [IsPatient]
+    serializer_class = ConsentStateSerializer
+    pagination_class = None
+    filter_backends = []
+    consent_exempt = True
+
+    def get(self, request):
+        return Response(ConsentStateSerializer(_state(caller_patient(request.user))).data)
+
+    @extend_schema(request=ConsentGiveSerializer, responses={201: ConsentStateSerializer})
+    def post(self, request):
+        patient = caller_patient(request.user)
+        serializer = ConsentGiveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.consent_give(
+            patient=patient,
+            by=request.user,
+            source=ConsentSource.API,
+            version=serializer.validated_data["version"],
+        )
+        return Response(ConsentStateSerializer(_state(patient)).data, status=201)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        """Withdraw consent; the other patient endpoints answer 403 until it is given again."""
+        patient = caller_patient(request.user)
+        if not services.consent_required(patient):
+            services.consent_withdraw(patient=patient, by=request.user, source=ConsentSource.API)
+        return Response(status=status.HTTP_204_NO_CONTENT)

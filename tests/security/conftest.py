@@ -1,0 +1,29 @@
+"""Users for the security tests: a patient and a therapist with passwords, and a clean cache
+(the API's login throttle counts there)."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.api.conftest import PASSWORD, make_patient, make_therapist, world
+
+__all__ = ["PASSWORD", "world"]  # world: the six roles of SPEC §2 (tests/api/conftest.py)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def therapist(db):
+    user = make_therapist("t.weber")
+    user.first_name = "Tina"
+    user.save(update_fields=["first_name"])
+    return user
+
+
+@pytest.fixture
+def patient(therapist):
+    return make_patient(therapist, username="anna")

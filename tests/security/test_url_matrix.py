@@ -1,0 +1,497 @@
+"""Who may open which URL: every pattern of the URLconf, for every role of SPEC §2.
+
+The patterns are read from the resolver (admin and API included), so a new URL fails this test
+until it has a row in ``EXPECTED``. Object URLs are built with the objects of ``anna`` (the
+patient) and her therapist: ``patient`` and ``therapist`` reach their own object, while
+``other_patient`` (berta, same therapist) and ``other_therapist`` (carla's) ask for someone
+else's and must get 404, not 403 (no enumeration). Staff sessions carry a verified second factor,
+as the admin requires. Every request is a GET; ``WRITES`` sends empty POSTs to the API's object
+actions (400 for one's own object, 404 for another's).
+
+Outcomes: ``OK`` (2xx, or a redirect within the site), ``LOGIN`` (a redirect to the portal or
+admin login), ``INDEX`` (a redirect to the admin's start page: staff on a patient page, or the
+admin's answer for an object that is not there for this user), or the status code (400, 401,
+403, 404, 405).
+"""
+
+import json
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.tokens import invitation_token, login_link_token
+from audit.models import AuditAction, AuditEntry
+from mtt.tokens.services import token_create
+from patients.models import Alert, NextDayCheck, Patient, RedFlag, RedFlagSign, RedFlagSource
+from programs.models import DailyHabit, Exercise, Phase, Program, TrainingGoal
+from questionnaires.models import Item, Questionnaire
+from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
+from reminders.services import calendar_token_rotate
+from tests.api.conftest import ROLES
+from tests.two_factor import confirmed_device, login_verified
+
+OK, LOGIN, INDEX = "ok", "login", "admin index"
+
+
+def r(anonymous, patient, other_patient, therapist, other_therapist, admin):
+    return dict(
+        zip(
+            ROLES,
+            [anonymous, patient, other_patient, therapist, other_therapist, admin],
+            strict=True,
+        )
+    )
+
+
+# --- the usual shapes ------------------------------------------------------------------------
+EVERYONE = r(OK, OK, OK, OK, OK, OK)
+SIGNED_IN = r(LOGIN, OK, OK, OK, OK, OK)
+POST_ONLY = r(405, 405, 405, 405, 405, 405)
+PORTAL = r(LOGIN, OK, OK, INDEX, INDEX, INDEX)  # the patient's own pages; staff go to the admin
+PORTAL_POST = r(LOGIN, 405, 405, INDEX, INDEX, INDEX)
+PORTAL_OWN = r(LOGIN, OK, 404, INDEX, INDEX, INDEX)  # a patient's object in the portal
+STAFF = r(LOGIN, LOGIN, LOGIN, OK, OK, OK)  # admin pages every therapist may open
+STAFF_404 = r(LOGIN, LOGIN, LOGIN, 404, 404, 404)
+STAFF_OWN = r(LOGIN, LOGIN, LOGIN, OK, 404, OK)  # a patient's object in the admin
+SUPERUSER = r(LOGIN, LOGIN, LOGIN, 403, 403, OK)  # admin pages for the practice admin only
+OWN_SUPERUSER = r(LOGIN, LOGIN, LOGIN, 403, 404, OK)  # deleting a patient's object
+NOBODY = r(LOGIN, LOGIN, LOGIN, 403, 403, 403)  # e.g. adding records only the app writes
+STAFF_POST = r(LOGIN, LOGIN, LOGIN, 405, 405, 405)
+API_ALL = r(401, OK, OK, OK, OK, OK)  # API reads everyone signed in may make (scoped)
+API_OWN = r(401, OK, 404, OK, 404, OK)  # API object of the patient
+API_PATIENT = r(401, OK, OK, 403, 403, 403)  # me/…: the caller's own data
+API_PUBLIC = r(OK, OK, OK, OK, OK, OK)
+
+EXPECTED: dict[str, dict[str, str | int]] = {}
+
+# --- GET, per pattern (URL name, or the route where the pattern has no name) ----------------
+EXPECTED.update(
+    {
+        # site
+        "home": r(OK, OK, OK, INDEX, INDEX, INDEX),  # visitors see it; users are sent on
+        "health": EVERYONE,
+        "set_language": EVERYONE,  # GET only redirects back
+        "reminders:calendar": EVERYONE,  # the secret feed URL is the credential
+        # accounts
+        "login": EVERYONE,
+        "logout": POST_ONLY,
+        "login_link_request": EVERYONE,
+        "login_link": EVERYONE,  # shows a button; the one-time link is the credential
+        "password_reset": EVERYONE,
+        "password_reset_done": EVERYONE,
+        "password_reset_confirm": EVERYONE,
+        "password_reset_complete": EVERYONE,
+        "invitation_accept": EVERYONE,
+        "password_change": SIGNED_IN,
+        "profile": PORTAL,
+        "language": POST_ONLY,
+        # portal
+        "portal:today": PORTAL,
+        "portal:next_day_check": PORTAL_POST,
+        "portal:session": PORTAL,
+        "portal:session_feedback": PORTAL_OWN,
+        "portal:history": PORTAL,
+        "portal:progress": PORTAL,
+        "portal:habits": PORTAL,
+        "portal:questionnaires": PORTAL,
+        "portal:questionnaire_result": PORTAL_OWN,
+        "portal:questionnaire_fill": PORTAL,
+        # API: the catalogue (public reads), schema and docs
+        "phase-list": API_PUBLIC,
+        "phase-detail": API_PUBLIC,
+        "goal-list": API_PUBLIC,
+        "goal-detail": API_PUBLIC,
+        "exercise-list": API_PUBLIC,
+        "exercise-detail": API_PUBLIC,
+        "program-list": API_PUBLIC,
+        "program-detail": API_PUBLIC,
+        "schema": API_PUBLIC,
+        "api-docs": API_PUBLIC,
+        # API: patients' data
+        "me-today": API_PATIENT,
+        "me-profile": API_PATIENT,
+        "auth-token": r(401, 401, 401, 401, 401, 401),  # POST obtains; DELETE needs the token
+        "patient-list": API_ALL,
+        "patient-detail": API_OWN,
+        "assignment-list": API_ALL,
+        "assignment-detail": API_OWN,
+        "assignment-advance": r(401, 403, 403, 405, 405, 405),  # therapists, POST only
+        "assignment-regress": r(401, 403, 403, 405, 405, 405),
+        "assignment-readiness": API_OWN,
+        "session-list": API_ALL,
+        "session-detail": API_OWN,
+        "next-day-check-list": API_ALL,
+        "next-day-check-detail": API_OWN,
+        "questionnaire-response-list": API_ALL,
+        "questionnaire-response-detail": API_OWN,
+        "questionnaire-list": API_ALL,
+        "questionnaire-due": r(401, OK, OK, 403, 403, 403),  # the calling patient's
+        "questionnaire-detail": API_ALL,
+        "habit-list": r(401, OK, OK, 400, 400, 400),  # staff must name the patient
+        "habit-tick": r(401, 405, 405, 405, 405, 405),  # POST only (and for patients only)
+        "habit-untick": r(401, 405, 405, 405, 405, 405),
+        "me-export": API_PATIENT,
+        "me-consent": API_PATIENT,
+        # privacy: the patient's own data export and consent; staff have no such page
+        "privacy:overview": r(LOGIN, OK, OK, 404, 404, 404),
+        "privacy:consent": r(LOGIN, OK, OK, 404, 404, 404),
+        "privacy:consent_withdraw": POST_ONLY,
+        "privacy:export_json": r(LOGIN, OK, OK, 404, 404, 404),
+        "privacy:export_pdf": r(LOGIN, OK, OK, 404, 404, 404),
+    }
+)
+
+# Admin: the site's own pages.
+EXPECTED.update(
+    {
+        "admin:index": STAFF,
+        "admin:login": r(OK, OK, OK, INDEX, INDEX, INDEX),  # patients read "not authorised"
+        "admin:logout": r(INDEX, INDEX, INDEX, 405, 405, 405),  # POST only
+        "admin:two_factor": r(LOGIN, LOGIN, LOGIN, INDEX, INDEX, INDEX),  # verified: on to next
+        "admin:password_change": STAFF,
+        "admin:password_change_done": STAFF,
+        "admin:autocomplete": r(LOGIN, LOGIN, LOGIN, 403, 403, 403),  # needs a field to search
+        "admin:jsi18n": STAFF,
+        "admin:view_on_site": STAFF_404,  # patients have no public page
+        "admin:app_list": STAFF,
+        "admin/(?P<url>.*)$": STAFF_404,  # the catch-all for unknown admin URLs
+    }
+)
+
+
+def model_admin_rows(model: str, *, lists, add, view, delete):
+    """The pages Django's ModelAdmin adds for ``app_label.model``; ``view`` stands for the change
+    and history pages. The bare object URL only redirects to the change page."""
+    app_label, model_name = model.split(".")
+    prefix = f"admin:{app_label}_{model_name}"
+    return {
+        f"{prefix}_changelist": lists,
+        f"{prefix}_add": add,
+        f"{prefix}_change": view,
+        f"{prefix}_history": view,
+        f"{prefix}_delete": delete,
+        f"admin/{app_label}/{model_name}/<path:object_id>/": r(LOGIN, LOGIN, LOGIN, OK, OK, OK),
+    }
+
+
+ADMIN_MODELS = {
+    # model: (changelist, add, change and history, delete)
+    "auth.group": (SUPERUSER, SUPERUSER, SUPERUSER, SUPERUSER),
+    "auth.user": (SUPERUSER, SUPERUSER, SUPERUSER, SUPERUSER),
+    "tokens.apitoken": (SUPERUSER, NOBODY, SUPERUSER, SUPERUSER),
+    "programs.phase": (STAFF, STAFF, STAFF, SUPERUSER),
+    "programs.traininggoal": (STAFF, STAFF, STAFF, SUPERUSER),
+    "programs.exercise": (STAFF, STAFF, STAFF, SUPERUSER),
+    "programs.dailyhabit": (STAFF, STAFF, STAFF, SUPERUSER),
+    "programs.program": (STAFF, STAFF, STAFF, SUPERUSER),
+    "patients.alert": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "patients.sessionlog": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "patients.assignment": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "patients.redflag": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "patients.patient": (STAFF, STAFF, STAFF_OWN, OWN_SUPERUSER),
+    "questionnaires.questionnaire": (STAFF, SUPERUSER, STAFF, SUPERUSER),
+    "questionnaires.item": (STAFF, SUPERUSER, STAFF, SUPERUSER),
+    "questionnaires.response": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "reminders.delivery": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "reminders.digest": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),  # a therapist's own digests
+    "reminders.reminderrun": (SUPERUSER, NOBODY, SUPERUSER, SUPERUSER),
+    "otp_totp.totpdevice": (SUPERUSER, SUPERUSER, SUPERUSER, SUPERUSER),
+    "axes.accessattempt": (SUPERUSER, NOBODY, SUPERUSER, SUPERUSER),
+    "axes.accessfailurelog": (SUPERUSER, NOBODY, SUPERUSER, SUPERUSER),
+    "axes.accesslog": (SUPERUSER, NOBODY, SUPERUSER, SUPERUSER),
+    # the audit log is append-only: read by the practice admin, written by the app only
+    "audit.auditentry": (SUPERUSER, NOBODY, SUPERUSER, NOBODY),
+    "privacy.consentrecord": (SUPERUSER, NOBODY, SUPERUSER, NOBODY),
+}
+for _model, (_lists, _add, _view, _delete) in ADMIN_MODELS.items():
+    EXPECTED.update(model_admin_rows(_model, lists=_lists, add=_add, view=_view, delete=_delete))
+
+# Admin: the patient page's own actions (POST forms) and the questionnaire import.
+EXPECTED.update(
+    {
+        "admin:patients_patient_screening": STAFF_POST,
+        "admin:patients_patient_clear_red_flag": STAFF_POST,
+        "admin:patients_patient_assign": STAFF_POST,
+        "admin:patients_patient_advance": STAFF_POST,
+        "admin:patients_patient_regress": STAFF_POST,
+        "admin:patients_patient_pause": STAFF_POST,
+        "admin:patients_patient_resume": STAFF_POST,
+        "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
+        "admin:auth_user_password_change": SUPERUSER,
+        # a therapist may not read consent records; another's patient's record is not there
+        "admin:privacy_consentrecord_history": r(LOGIN, LOGIN, LOGIN, 403, INDEX, OK),
+        "admin:otp_totp_totpdevice_config": SUPERUSER,  # shows the device's QR code
+        "admin:otp_totp_totpdevice_qrcode": SUPERUSER,
+    }
+)
+
+# POST with an empty body to the API's object actions: a caller who may act on the object gets
+# 400 (the body is missing), anyone else 404 for another's object, 403 for the wrong role.
+WRITES = {
+    "assignment-advance": r(401, 403, 403, 400, 404, 400),
+    "assignment-regress": r(401, 403, 403, 400, 404, 400),
+    "habit-tick": r(401, OK, OK, 403, 403, 403),  # a habit of the programme both patients follow
+}
+
+
+# --- building concrete URLs ------------------------------------------------------------------
+def walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            key = f"{namespace}{pattern.name}" if pattern.name else route
+            yield key, route, pattern
+
+
+def all_patterns():
+    return list(walk(get_resolver().url_patterns))
+
+
+def _uid(user) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+class Objects:
+    """The objects the URLs point at: anna's and her therapist's."""
+
+    def __init__(self, world):
+        patient = world.patient
+        self.world = world
+        self.red_flag = RedFlag.objects.create(
+            patient=patient, sign=RedFlagSign.choices[0][0], source=RedFlagSource.choices[0][0]
+        )
+        self.alert = Alert.objects.create(patient=patient, kind="pain_rise")
+        self.next_day_check = NextDayCheck.objects.filter(session__patient=patient).first()
+        self.habit = DailyHabit.objects.first()
+        self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
+        token_create(user=patient.user)
+        calendar_token_rotate(patient=patient)
+        confirmed_device(world.therapist)
+        self._extra_admin_objects()
+
+    def _extra_admin_objects(self):
+        patient, therapist = self.world.patient, self.world.therapist
+        now, day = timezone.now(), timezone.localdate()
+        state = {"batch": uuid.uuid4(), "updated_at": now}
+        Delivery.objects.create(patient=patient, day=day, kind=ReminderKind.SESSION, **state)
+        Digest.objects.create(therapist=therapist, week=day, **state)
+        ReminderRun.objects.create(started_at=now, window_start=now, window_end=now)
+        client = {"username": "anna", "ip_address": "198.51.100.1", "user_agent": "test"}
+        AccessAttempt.objects.create(**client, attempt_time=now, failures_since_start=1)
+        AccessFailureLog.objects.create(**client, attempt_time=now)
+        AccessLog.objects.create(**client, attempt_time=now)
+        AuditEntry.objects.create(
+            user=therapist,
+            patient_id=patient.pk,
+            action=AuditAction.choices[0][0],
+            object_type="patients.patient",
+            object_id=str(patient.pk),
+        )
+
+    def admin_object_id(self, model) -> int:
+        world = self.world
+        by_model = {
+            Patient: world.patient.pk,
+            RedFlag: self.red_flag.pk,
+            Alert: self.alert.pk,
+            Group: Group.objects.get(name="Therapeut").pk,
+            Phase: Phase.objects.first().pk,
+            TrainingGoal: TrainingGoal.objects.first().pk,
+            Exercise: Exercise.objects.first().pk,
+            Program: Program.objects.get(slug="master").pk,
+            Questionnaire: self.questionnaire.pk,
+            Item: self.questionnaire.items.first().pk,
+        }
+        if model in by_model:
+            return by_model[model]
+        fields = {field.name for field in model._meta.get_fields()}
+        queryset = model._default_manager.all()
+        if "patient" in fields:
+            queryset = queryset.filter(patient=world.patient)
+        elif "therapist" in fields:
+            queryset = queryset.filter(therapist=world.therapist)
+        elif "user" in fields and model._meta.app_label != "auth":
+            queryset = queryset.filter(user__in=[world.patient.user, world.therapist])
+        if model._meta.label == "auth.User":
+            return world.patient.user.pk
+        obj = queryset.order_by("pk").first()
+        return obj.pk if obj else 999_999_999
+
+    def kwargs(self, key: str, pattern: URLPattern) -> dict:
+        world = self.world
+        patient = world.patient
+        names = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
+        if not names:
+            return {}
+        model_admin = getattr(pattern.callback, "model_admin", None)
+        values = {}
+        if "object_id" in names:
+            values["object_id"] = (
+                self.admin_object_id(model_admin.model) if model_admin else patient.pk
+            )
+        if "id" in names:  # the admin's password form for a user
+            values["id"] = patient.user.pk
+        if "flag_id" in names:
+            values["flag_id"] = self.red_flag.pk
+        if "content_type_id" in names:
+            values["content_type_id"] = ContentType.objects.get_for_model(Patient).pk
+        if "app_label" in names:
+            values["app_label"] = "patients"
+        if "url" in names:
+            values["url"] = "no-such-page/"
+        if "uidb64" in names:
+            values["uidb64"] = _uid(patient.user)
+            generator = {
+                "login_link": login_link_token,
+                "invitation_accept": invitation_token,
+            }.get(key, default_token_generator)
+            values["token"] = generator.make_token(patient.user)
+        elif "token" in names:
+            values["token"] = patient.calendar_token
+        if "slug" in names:
+            values["slug"] = self.questionnaire.slug
+        if "pk" in names:
+            values["pk"] = self.api_pk(key)
+        missing = names - set(values)
+        assert not missing, f"{key}: no value for {missing}; teach Objects.kwargs about it"
+        return values
+
+    def api_pk(self, key: str):
+        world = self.world
+        catalogue = {
+            "phase": Phase.objects.first().pk,
+            "goal": TrainingGoal.objects.first().pk,
+            "exercise": Exercise.objects.first().pk,
+            "program": Program.objects.get(slug="master").pk,
+        }
+        for prefix, value in catalogue.items():
+            if key.startswith(f"{prefix}-"):
+                return value
+        own = {
+            "admin:otp_totp_totpdevice_": confirmed_device(world.therapist).pk,
+            "portal:session_feedback": world.session.pk,
+            "portal:questionnaire_result": world.response.pk,
+            "patient-": world.patient.pk,
+            "assignment-": world.assignment.pk,
+            "session-": world.session.pk,
+            "next-day-check-": self.next_day_check.pk,
+            "questionnaire-response-": world.response.pk,
+            "questionnaire-": self.questionnaire.pk,
+            "habit-": self.habit.pk,
+        }
+        for prefix, value in own.items():
+            if key.startswith(prefix):
+                return value
+        return world.patient.pk
+
+    def url(self, key: str, route: str, pattern: URLPattern) -> str:
+        values = self.kwargs(key, pattern)
+        url = "/" + route
+        if "^" in route or "(?P<" in route:
+            url = "/" + re.sub(r"[\^$]", "", route)
+            for name, value in values.items():
+                url = re.sub(rf"\(\?P<{name}>[^)]*\)(\))?", str(value), url)
+            url = url.replace("\\.", ".")
+        for name, value in values.items():
+            url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
+        assert "<" not in url and "(" not in url, f"{key}: could not build a URL from {route}"
+        return url
+
+
+def outcome(response) -> str | int:
+    status = response.status_code
+    if 300 <= status < 400:
+        location = response["Location"]
+        if location.startswith(("/accounts/login/", "/admin/login/")):
+            return LOGIN
+        if location == "/admin/":
+            return INDEX
+        assert location.startswith("/") or location.startswith("?"), location  # within the site
+        return OK
+    if 200 <= status < 300:
+        return OK
+    return status
+
+
+def client_for(world, role) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    user = world.user(role)
+    if user is not None:
+        login_verified(client, user)
+    return client
+
+
+def _missing_rows():
+    return [key for key, _route, _pattern in all_patterns() if key not in EXPECTED]
+
+
+def test_every_url_pattern_has_an_expectation():
+    missing = _missing_rows()
+    assert not missing, (
+        "These URL patterns have no row in tests/security/test_url_matrix.py EXPECTED. Add one "
+        "that says, per role (anonymous, patient, other_patient, therapist, other_therapist, "
+        "admin), what a GET must answer (OK, LOGIN, 400, 401, 403, 404, 405):\n  "
+        + "\n  ".join(missing)
+    )
+
+
+def test_the_table_has_no_stale_rows():
+    keys = {key for key, _route, _pattern in all_patterns()}
+    stale = sorted(set(EXPECTED) - keys)
+    assert not stale, f"rows for URL patterns that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_table_says(role, world, subtests):
+    objects = Objects(world)
+    client = client_for(world, role)
+    observed = {}
+    for key, route, pattern in all_patterns():
+        if key not in EXPECTED and not os.environ.get("MATRIX_DUMP"):
+            continue  # reported by test_every_url_pattern_has_an_expectation
+        url = objects.url(key, route, pattern)
+        if key not in EXPECTED:
+            observed[key] = outcome(client.get(url))
+            continue
+        with subtests.test(pattern=key, url=url):
+            with transaction.atomic():
+                response = client.get(url)
+                transaction.set_rollback(True)
+            observed[key] = outcome(response)
+            assert observed[key] == EXPECTED[key][role], (
+                f"{role} GET {url} ({key}): expected {EXPECTED[key][role]}, got "
+                f"{response.status_code} {response.get('Location', '')}"
+            )
+    if os.environ.get("MATRIX_DUMP"):  # MATRIX_DUMP=/tmp/dir: what each role got, as JSON
+        Path(os.environ["MATRIX_DUMP"], f"{role}.json").write_text(json.dumps(observed))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_object_actions_answer_404_for_others(role, world, subtests):
+    objects = Objects(world)
+    client = client_for(world, role)
+    patterns = {key: (route, pattern) for key, route, pattern in all_patterns()}
+    for key, expected in WRITES.items():
+        route, pattern = patterns[key]
+        url = objects.url(key, route, pattern)
+        with subtests.test(pattern=key, url=url):
+            with transaction.atomic():
+                response = client.post(url, {}, content_type="application/json")
+                transaction.set_rollback(True)
+            assert outcome(response) == expected[role], response.content
