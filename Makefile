@@ -3,6 +3,7 @@
 #
 #   make run       install, migrate, demo data, web + Celery worker + beat on http://127.0.0.1:8000
 #   make test      install, lint, migrations check and the whole test suite (scripts/test.sh)
+#   make bench     benchmark against a bare Django view, write docs/benchmarks.md (scripts/bench.sh)
 #   make messages  update locale/*/LC_MESSAGES/django.po and compile them
 #   make clean     remove var/ (SQLite database, Celery broker files, collected static files)
 
@@ -34,8 +35,9 @@ $(STAMP): FORCE
 endif
 
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help venv run test messages compilemessages clean FORCE
+.PHONY: help venv run test bench messages compilemessages clean FORCE
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -92,6 +94,10 @@ run: venv compilemessages
 
 test: venv compilemessages
 	scripts/test.sh $(PYTEST_ARGS)
+
+# The scale data stays in PostgreSQL (databases mtt_bench, mtt_bench_reminders) between runs.
+bench: venv compilemessages
+	scripts/bench.sh $(BENCH_ARGS)
 
 messages: venv
 	@command -v xgettext >/dev/null 2>&1 || { echo "error: 'make messages' needs GNU gettext (apt-get install gettext)" >&2; exit 1; }

@@ -104,6 +104,14 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["user__last_name", "user__first_name", "id"]
+        indexes = [
+            # A reminder run picks the patients whose reminder time falls in its window.
+            models.Index(
+                fields=["reminder_time"],
+                condition=models.Q(reminder_opt_out=False),
+                name="patient_reminder_time",
+            ),
+        ]
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
 
@@ -285,6 +293,16 @@ class PrescriptionItem(Dosage):
             models.UniqueConstraint(
                 fields=["assignment", "exercise"], name="prescription_exercise_unique"
             )
+        ]
+        indexes = [
+            # The reminder run asks, for every patient at once, whether the programme has an
+            # every-day exercise (reminders.selectors._every_day_item): a small index instead of
+            # a scan of every prescription ever written.
+            models.Index(
+                fields=["assignment"],
+                condition=models.Q(removed_at__isnull=True, interval_days=1, weekly_max__gte=7),
+                name="prescription_every_day",
+            ),
         ]
         verbose_name = _("prescribed exercise")
         verbose_name_plural = _("prescription")

@@ -1,0 +1,2 @@
+"""``make bench`` (SPEC §5): scenarios, query counting, load, reminder timing and the report.
+Used only by ``manage.py bench``; nothing in the product imports it."""
