@@ -7,8 +7,8 @@ content streams are Flate-compressed. Enough of PDF for that, and nothing more.
 import re
 import zlib
 
-OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)endobj", re.DOTALL)
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
+HEADER = re.compile(rb"(\d+) 0 obj\b")
+LENGTH = re.compile(rb"/Length (\d+)\b(?! \d+ R)")
 LITERAL = rb"\((?:\\.|[^\\)])*\)"
 OPERATOR = re.compile(
     rb"/F(\d+)\s+[\d.]+\s+Tf|(" + LITERAL + rb")\s*Tj|\[((?:" + LITERAL + rb"|[^\]])*)\]\s*TJ",
@@ -27,21 +27,42 @@ def _unescape(literal: bytes) -> bytes:
     return re.sub(rb"\\([0-7]{1,3}|.)", replace, literal[1:-1], flags=re.DOTALL)
 
 
-def _stream(body: bytes) -> bytes:
-    match = STREAM.search(body)
-    if match is None:
-        return b""
-    data = match.group(1)
-    return zlib.decompress(data) if b"FlateDecode" in body[: match.start()] else data
+def _objects(pdf: bytes) -> dict[int, tuple[bytes, bytes]]:
+    """number → (dictionary, decoded stream). A stream is cut by its /Length, never by
+    searching for "endstream"/"endobj": compressed bytes may contain those words."""
+    objects = {}
+    position = 0
+    while match := HEADER.search(pdf, position):
+        start = match.end()
+        stream_at = pdf.find(b"stream", start)
+        end = pdf.find(b"endobj", start)
+        data = b""
+        if stream_at != -1 and (end == -1 or stream_at < end):
+            dictionary = pdf[start:stream_at]
+            data_start = stream_at + len(b"stream")
+            data_start += 2 if pdf[data_start : data_start + 2] == b"\r\n" else 1
+            length = LENGTH.search(dictionary)
+            data_end = (
+                data_start + int(length.group(1)) if length else pdf.find(b"endstream", data_start)
+            )
+            data = pdf[data_start:data_end]
+            if b"FlateDecode" in dictionary:
+                data = zlib.decompress(data)
+            end = pdf.find(b"endobj", data_end)
+        else:
+            dictionary = pdf[start:end]
+        objects[int(match.group(1))] = (dictionary, data)
+        position = end + len(b"endobj")
+    return objects
 
 
 def pdf_text(pdf: bytes) -> str:
-    objects = {int(number): body for number, body in OBJECT.findall(pdf)}
+    objects = _objects(pdf)
     maps = {}
-    for number, body in objects.items():
-        match = re.search(rb"/ToUnicode (\d+) 0 R", body)
+    for number, (dictionary, _data) in objects.items():
+        match = re.search(rb"/ToUnicode (\d+) 0 R", dictionary)
         if match:
-            cmap = _stream(objects[int(match.group(1))])
+            cmap = objects[int(match.group(1))][1]
             maps[number] = {
                 int(glyph, 16): bytes.fromhex(char.decode()).decode("utf-16-be")
                 for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.DOTALL)
@@ -49,8 +70,7 @@ def pdf_text(pdf: bytes) -> str:
             }
     fonts = {int(name): int(ref) for name, ref in re.findall(rb"/F(\d+) (\d+) 0 R", pdf)}
     lines = []
-    for body in objects.values():
-        content = _stream(body) if b"stream" in body and b"/Length" in body else b""
+    for _dictionary, content in objects.values():
         if b" Tf" not in content:
             continue
         glyphs = {}
