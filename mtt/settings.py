@@ -104,15 +104,16 @@ TEMPLATES = [
 # in WAL mode with immediate transactions so the web process and the worker can write at once.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Server-side parameters let psycopg prepare a statement after a few runs on the same
-        # (persistent) connection: PostgreSQL then skips planning, which costs more than running
-        # the small indexed queries of a request (make bench, docs/benchmarks.md). Switch it off
-        # behind a transaction-pooling PgBouncer, which cannot keep prepared statements.
-        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-            DATABASES["default"].setdefault("OPTIONS", {}).update(
-                server_side_binding=True, prepare_threshold=2
-            )
+    # Server-side parameters let psycopg prepare a statement after a few runs on the same
+    # (persistent) connection: PostgreSQL then skips planning, which costs more than running
+    # the small indexed queries of a request (make bench, docs/benchmarks.md). Switch it off
+    # behind a transaction-pooling PgBouncer, which cannot keep prepared statements.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    ):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
