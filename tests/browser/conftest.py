@@ -1,6 +1,14 @@
 """Real Chromium from Debian (Playwright cannot download its own browsers here)."""
 
+import os
+from pathlib import Path
+
 import pytest
+
+# Screenshots go to var/screenshots/; `UPDATE_SCREENSHOTS=1 make test` refreshes the README's
+# pictures in docs/screenshots/ instead, so an ordinary test run leaves the checkout clean.
+SCREENSHOTS = Path("docs" if os.environ.get("UPDATE_SCREENSHOTS") else "var") / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.two_factor import confirmed_device, current_code
 
 pytestmark = [
@@ -29,4 +30,4 @@ def test_practice_admin_logs_in_and_opens_the_master_programme(live_server, page
     exercises = page.locator("#program_exercises-group tbody tr.form-row.has_original")
     expect(exercises).to_have_count(7)
     expect(page.locator("#program_phases-group tbody tr.form-row.has_original")).to_have_count(4)
-    page.screenshot(path="docs/screenshots/admin-master-programme.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "admin-master-programme.png", full_page=True)

@@ -1,20 +1,18 @@
 """The patient portal in real Chromium at a phone's size (390 × 844)."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from patients.models import Patient, SessionLog
+from tests.browser.conftest import SCREENSHOTS
 from tests.portal.conftest import PASSWORD, log_session, make_patient
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-SCREENSHOTS = Path("docs/screenshots")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from patients import services
 from patients.models import Patient
 from programs.models import Exercise
+from tests.browser.conftest import SCREENSHOTS
 from tests.two_factor import current_code
 
 pytestmark = [
@@ -34,7 +35,7 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
 
     # First login: enrol an authenticator app (the QR code, or the key typed in).
     expect(page.locator("#two-factor-qr img")).to_be_visible()
-    page.screenshot(path="docs/screenshots/admin-two-factor-setup.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "admin-two-factor-setup.png", full_page=True)
     device = TOTPDevice.objects.get(user=therapist, confirmed=False)
     page.get_by_label("Code from your authenticator app").fill(current_code(device))
     page.get_by_role("button", name="Confirm and continue").click()
@@ -84,4 +85,4 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
     flagged = page.locator("#flagged-sessions tbody tr")
     expect(flagged).to_have_count(1)
     expect(flagged.first).to_contain_text("2 / 3")
-    page.screenshot(path="docs/screenshots/admin-patient-page.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "admin-patient-page.png", full_page=True)
