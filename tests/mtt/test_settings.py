@@ -1,6 +1,7 @@
 """Production mode is DEBUG off: it must refuse to start without a secret and pass the deploy
 checks. These run manage.py in a subprocess with a clean environment, as an operator would."""
 
+import io
 import os
 import subprocess
 import sys
@@ -64,4 +65,6 @@ def test_the_bare_minimum_production_environment_passes_the_deploy_checks():
 
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
-    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)  # exits 1 on changes
+    assert "No changes detected" in out.getvalue()
