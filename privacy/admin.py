@@ -91,6 +91,8 @@ class PrivacyActionsMixin:
             "opts": opts,
             "app_label": opts.app_label,
             "patients": patients,
+            "selected": patients,
+            "confirm_field": "confirm",
             "form": form,
             "kind": kind,
             "word": CONFIRM_WORDS[kind],

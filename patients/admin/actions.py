@@ -154,6 +154,7 @@ def phase_move_action(modeladmin, request, queryset, *, direction: str, assignme
         "app_label": opts.app_label,
         "assignments": assignments,
         "selected": queryset,
+        "confirm_field": "apply",
         "form": form,
         "action": request.POST.get("action", ""),
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
