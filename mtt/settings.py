@@ -238,7 +238,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}  # visibility_timeout: below, from the reminder window
 else:
     CELERY_BROKER_DIR = VAR_DIR / "celery"
     CELERY_BROKER_DIR.mkdir(parents=True, exist_ok=True)
@@ -273,7 +273,26 @@ REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", defau
 REMINDER_EXPIRE_HOURS = env.int("REMINDER_EXPIRE_HOURS", default=12)
 REMINDER_CATCH_UP_HOURS = env.int("REMINDER_CATCH_UP_HOURS", default=6)
 REMINDER_SEND_BATCH = env.int("REMINDER_SEND_BATCH", default=50)
+# Redis: a task taken by a worker that died goes back to the queue after this long (Redis has no
+# acknowledgement timeout of its own). One reminder window, so a lost run or send is redone before
+# the next run, but at least 10 minutes: longer than any task's hard time limit (run_reminders: 6
+# minutes), or a task still running would be handed to a second worker. Retry countdowns stay
+# below half of it (REMINDER_RETRY_CAP_SECONDS): a waiting countdown task would otherwise be
+# handed out twice. docs/operations.md "Worker faults".
+BROKER_VISIBILITY_TIMEOUT = env.int(
+    "BROKER_VISIBILITY_TIMEOUT", default=max(REMINDER_WINDOW_MINUTES * 60, 600)
+)
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = BROKER_VISIBILITY_TIMEOUT
+REMINDER_RETRY_CAP_SECONDS = min(3600, BROKER_VISIBILITY_TIMEOUT // 2)
 CELERY_BEAT_SCHEDULE = {
+    # Every minute: escalate unacknowledged red flags and enqueue urgent e-mails that wait (for
+    # example after a broker outage). docs/operations.md "The urgent path".
+    "urgent": {
+        "task": "reminders.tasks.run_urgent",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "reminders": {
         "task": "reminders.tasks.run_reminders",
         # On the clock (:00, :15, …) when the window divides the hour, so 18:00 goes out at 18:00.

@@ -1,35 +1,41 @@
 """The e-mails: plain text and HTML, in the recipient's language, with absolute links built from
 ``SITE_URL``. Patients get their profile language; therapists the practice's ``LANGUAGE_CODE``.
 
-Messages carry as little health data as will do: reminders name exercises and questionnaires, the
-red-flag notice names no patient (the admin shows who), the digest lists the therapist's own
-patients by name because it is about them.
+Messages carry as little health data as will do: reminders name exercises and questionnaires; an
+alert to the therapist (or its escalation to the practice admin) names the patient, the kind of
+alert, when, and how urgent it is, and links to the patient's admin page, nothing more; the digest
+lists the therapist's own patients by name because it is about them.
 """
+
+from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from patients import selectors as patient_selectors
 from reminders.digest import digest_content
-from reminders.models import Delivery, Digest, ReminderKind
+from reminders.models import ALERT_KINDS, Delivery, Digest, ReminderKind
 
 
 def _link(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _message(*, subject: str, to: str, template: str, context: dict) -> EmailMultiAlternatives:
+def _message(
+    *, subject: str, to: str | list[str], template: str, context: dict
+) -> EmailMultiAlternatives:
     context = {"subject": subject, "site_url": settings.SITE_URL, **context}
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"reminders/email/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+        to=[to] if isinstance(to, str) else to,
     )
     message.attach_alternative(
         render_to_string(f"reminders/email/{template}.html", context), "text/html"
@@ -37,8 +43,84 @@ def _message(*, subject: str, to: str, template: str, context: dict) -> EmailMul
     return message
 
 
+def practice_admin_emails() -> list[str]:
+    """Where escalations go: the active superusers with an e-mail address."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, is_superuser=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
+def _alert_message(delivery: Delivery) -> EmailMultiAlternatives:
+    """An alert to the therapist, or its escalation to the practice admin(s): who, what kind,
+    when, how urgent, and the admin page of the patient. No symptoms, pain values or notes:
+    the admin shows them to whoever is allowed to see them."""
+    patient, alert = delivery.patient, delivery.alert
+    when = formats.date_format(
+        timezone.localtime(alert.created_at, ZoneInfo(settings.TIME_ZONE)), "DATETIME_FORMAT"
+    )
+    name = patient.user.get_full_name() or patient.user.get_username()
+    facts = [
+        _("Patient: %(name)s") % {"name": name},
+        _("Alert: %(kind)s") % {"kind": alert.get_kind_display()},
+        _("Raised: %(when)s") % {"when": when},
+    ]
+    if delivery.kind == ReminderKind.ESCALATION:
+        therapist = patient.therapist
+        facts.append(
+            _("Therapist: %(name)s")
+            % {"name": therapist.get_full_name() or therapist.get_username()}
+        )
+        subject = _("Urgent: a red flag has not been acknowledged")
+        to = practice_admin_emails()
+        greeting = _greeting("")
+        intro = _(
+            "URGENT. A patient reported a red flag (a sign of possible nerve damage) and nobody "
+            "has acknowledged the alert for %(hours)d hours. Please make sure someone from the "
+            "practice contacts the patient now and acknowledges the alert in the admin."
+        ) % {"hours": settings.ALERT_ESCALATION_HOURS}
+    elif delivery.kind == ReminderKind.RED_FLAG:
+        subject = _("Urgent: a patient reported a red flag")
+        to = [patient.therapist.email]
+        greeting = _greeting(patient.therapist.first_name)
+        intro = _(
+            "URGENT. A patient answered yes to a safety question (a sign of possible nerve "
+            "damage). Their programme was stopped and they were told to seek medical help. "
+            "Please contact the patient as soon as possible, within the next few hours, and "
+            "acknowledge the alert in the admin. If nobody acknowledges it within %(hours)d "
+            "hours, the practice admin is told."
+        ) % {"hours": settings.ALERT_ESCALATION_HOURS}
+    else:
+        subject = _("A patient's alert needs your attention today")
+        to = [patient.therapist.email]
+        greeting = _greeting(patient.therapist.first_name)
+        intro = _(
+            "Not an emergency, but please look at this today: a patient reported high pain or "
+            "felt worse after training. Check their entries and adjust the programme if needed, "
+            "then acknowledge the alert in the admin."
+        )
+    return _message(
+        subject=subject,
+        to=to,
+        template="therapist",
+        context={
+            "greeting": greeting,
+            "intro": intro,
+            "sections": [(_("Alert"), facts)],
+            "action_label": _("Open the patient in the admin"),
+            "action_url": _link(reverse("admin:patients_patient_change", args=[patient.pk])),
+        },
+    )
+
+
 def delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
     patient = delivery.patient
+    if delivery.alert_id is not None and delivery.kind in ALERT_KINDS:
+        with translation.override(settings.LANGUAGE_CODE):
+            return _alert_message(delivery)
     if delivery.kind == ReminderKind.RED_FLAG:
         with translation.override(settings.LANGUAGE_CODE):
             return _message(

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient
+from patients.models import Alert, Patient
 
 
 class DeliveryStatus(models.TextChoices):
@@ -19,6 +19,9 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
     SKIPPED = "skipped", _("not sent")
+    # A worker died between claiming and recording the outcome: the mail server may have
+    # accepted the message. Never sent again (at most once); see docs/operations.md.
+    UNKNOWN = "unknown", _("outcome unknown (interrupted while sending)")
 
 
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
@@ -31,10 +34,20 @@ class ReminderKind(models.TextChoices):
     QUESTIONNAIRE = "questionnaire", _("questionnaire due")
     HABITS = "habits", _("daily habits")
     RED_FLAG = "red_flag", _("red flag (to the therapist)")
+    ALERT = "alert", _("same-day alert (to the therapist)")
+    ESCALATION = "escalation", _("unacknowledged red flag (to the practice admin)")
+
+
+# Urgent messages are retried until sent and never expire (docs/operations.md "The urgent
+# path"); the every-minute task and the worker start pick them up after a broker outage.
+URGENT_KINDS = (ReminderKind.RED_FLAG, ReminderKind.ESCALATION)
+# Messages about one alert: one record per alert and kind, not per patient and day.
+ALERT_KINDS = (ReminderKind.RED_FLAG, ReminderKind.ALERT, ReminderKind.ESCALATION)
 
 
 class DeliveryState(models.Model):
-    """The send state machine: pending → sending → sent, or failed / skipped."""
+    """The send state machine: pending → sending → sent, or failed / skipped; a record found in
+    ``sending`` after the worker died becomes ``unknown``."""
 
     status = models.CharField(
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -53,21 +66,38 @@ class DeliveryState(models.Model):
 
 
 class Delivery(DeliveryState):
-    """A message about one patient: to the patient, or (red flag) to their therapist."""
+    """A message about one patient: to the patient, or about an alert to their therapist (or,
+    escalated, to the practice admin). Reminders are unique per patient, day and kind; messages
+    about an alert per alert and kind, so a second red flag on the same day gets its own."""
 
     patient = models.ForeignKey(
         Patient, models.CASCADE, related_name="reminder_deliveries", verbose_name=_("patient")
     )
     day = models.DateField(_("day (patient's time zone)"))
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    alert = models.ForeignKey(
+        Alert,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("alert"),
+    )
     details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-day", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "day", "kind"], name="delivery_once_per_patient_day_kind"
-            )
+                fields=["patient", "day", "kind"],
+                condition=models.Q(alert__isnull=True),
+                name="delivery_once_per_patient_day_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "kind"],
+                condition=models.Q(alert__isnull=False),
+                name="delivery_once_per_alert_kind",
+            ),
         ]
         indexes = [
             models.Index(fields=["batch"], name="delivery_batch"),

@@ -4,7 +4,9 @@ a sender claims one record, sends it and records the outcome; calendar feed keys
 At most once: the records are unique per patient, day and kind (``INSERT … ON CONFLICT DO
 NOTHING``), a run enqueues only the records it created itself, and a sender must move a record
 from ``pending`` to ``sending`` in a conditional UPDATE before it sends. A record left in
-``sending`` by a killed worker is marked failed, never sent again: the e-mail may have gone out.
+``sending`` by a killed worker is marked ``unknown``, never sent again: the e-mail may have gone
+out. Messages about alerts have a record per alert; urgent ones (red flag, escalation) are retried
+until sent and picked up every minute (``urgent_run``), see docs/operations.md.
 
 Faults: enqueueing happens ``on_commit`` and a broker failure is logged (without patient data),
 never raised, so the request or run that wrote the records succeeds; the records stay pending
@@ -30,9 +32,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mtt.celery import app as celery_app
-from patients.models import Patient, SessionLog
+from patients.models import Alert, FlagKind, Patient, SessionLog
 from reminders import emails, rules, selectors
 from reminders.models import (
+    URGENT_KINDS,
     Delivery,
     DeliveryStatus,
     Digest,
@@ -55,9 +58,16 @@ RUN_HISTORY_DAYS = 30
 class SendFailed(Exception):
     """Sending failed and the record is pending again: retry later."""
 
-    def __init__(self, pk: int, attempts: int):
+    def __init__(self, pk: int, attempts: int, delay: int | None = None):
         super().__init__(pk, attempts)
         self.pk, self.attempts = pk, attempts
+        self.delay = retry_delay(attempts) if delay is None else delay
+
+
+def retry_delay(attempts: int) -> int:
+    """Back-off before the next try after ``attempts`` tries: 60 s, doubling, capped below the
+    broker's visibility timeout (a countdown longer than it would be delivered twice)."""
+    return rules.retry_delay(attempts - 1, cap_seconds=settings.REMINDER_RETRY_CAP_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -169,22 +179,28 @@ def _deliveries_insert_unnest(*, due: Sequence[selectors.DueReminder], now: date
 
 
 def deliveries_recover(*, now: datetime) -> dict[str, list[int]]:
-    """Expire pending records that are too old to be useful, fail records stuck in ``sending``
-    (not resent: the message may be out), and hand back pending records nobody picked up."""
+    """Expire pending records that are too old to be useful (not urgent ones: they are sent
+    whenever possible), mark records stuck in ``sending`` as ``unknown`` (not resent: the
+    message may be out), and hand back pending records nobody picked up (urgent ones are the
+    every-minute task's, ``urgent_run``)."""
     stuck_before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
     requeue_before = now - timedelta(minutes=settings.REMINDER_REQUEUE_AFTER_MINUTES)
     expire_before = now - timedelta(hours=settings.REMINDER_EXPIRE_HOURS)
     result = {}
     for name, model in (("deliveries", Delivery), ("digests", Digest)):
-        model.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=expire_before).update(
+        ordinary = model.objects.all()
+        if model is Delivery:
+            ordinary = ordinary.exclude(kind__in=URGENT_KINDS)
+        ordinary.filter(status=DeliveryStatus.PENDING, created_at__lt=expire_before).update(
             status=DeliveryStatus.SKIPPED, error="expired: not sent in time", updated_at=now
         )
         model.objects.filter(status=DeliveryStatus.SENDING, updated_at__lt=stuck_before).update(
-            status=DeliveryStatus.FAILED,
-            error="interrupted while sending; not sent again to avoid a duplicate",
+            status=DeliveryStatus.UNKNOWN,
+            error="interrupted while sending: the mail server may have accepted it, so it is "
+            "not sent again",
             updated_at=now,
         )
-        stale = model.objects.filter(status=DeliveryStatus.PENDING, updated_at__lt=requeue_before)
+        stale = ordinary.filter(status=DeliveryStatus.PENDING, updated_at__lt=requeue_before)
         ids = list(stale.values_list("pk", flat=True))
         if ids:
             model.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(updated_at=now)
@@ -222,10 +238,8 @@ def digests_create(*, now: datetime, clock: datetime | None = None) -> list[int]
 
 
 def red_flag_notify(*, session: SessionLog) -> Delivery | None:
-    """Tell the therapist at once that a session check-in reported a red flag (SPEC §1 principle
-    4). Call it in the transaction that stores the session: the record is written with it, the
-    e-mail is enqueued after commit, and a broker that is down delays the e-mail, never the
-    session."""
+    """Deprecated: ``alerts_notify`` replaces it (one record per alert). Kept until every caller
+    passes the alerts."""
     if not (
         session.red_flag_saddle_numbness
         or session.red_flag_bladder_bowel
@@ -237,11 +251,147 @@ def red_flag_notify(*, session: SessionLog) -> Delivery | None:
         patient_id=session.patient_id,
         day=session.local_date,
         kind=ReminderKind.RED_FLAG,
+        alert=None,
         defaults={"details": {"session": session.pk}, "batch": uuid.uuid4(), "updated_at": now},
     )
     if created:
         transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
     return delivery
+
+
+# --- Alerts to the therapist and escalation (docs/operations.md "The urgent path") -----------
+
+# Which alert kinds e-mail the therapist, and as what: a red flag at once and until sent, the
+# others the same day (ordinary retries). Any other kind waits for the admin and the digest.
+ALERT_MESSAGE_KINDS = {
+    FlagKind.RED_FLAG: ReminderKind.RED_FLAG,
+    FlagKind.PAIN_HIGH: ReminderKind.ALERT,
+    FlagKind.NEXT_DAY_WORSE: ReminderKind.ALERT,
+    FlagKind.NEXT_DAY_PAIN_HIGH: ReminderKind.ALERT,
+}
+
+
+def alerts_notify(*, alerts: Sequence[Alert]) -> None:
+    """Tell the therapist about new alerts. Call it in the transaction that creates them: one
+    record per alert is written with them (so two red flags on one day are two e-mails), and
+    the e-mails are enqueued after commit. A broker that is down delays the e-mail, never the
+    patient's request; the every-minute task sends it once the broker is back."""
+    now = timezone.now()
+    batch = uuid.uuid4()
+    rows = [
+        Delivery(
+            patient_id=alert.patient_id,
+            alert=alert,
+            day=_alert_day(alert, now),
+            kind=ALERT_MESSAGE_KINDS[alert.kind],
+            details={"alert_kind": str(alert.kind)},
+            batch=batch,
+            updated_at=now,
+        )
+        for alert in alerts
+        if alert.kind in ALERT_MESSAGE_KINDS
+    ]
+    if not rows:
+        return
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+
+
+def _alert_day(alert: Alert, now: datetime):
+    """The alert's day in the patient's time zone."""
+    zone = ZoneInfo(alert.patient.time_zone)
+    return timezone.localtime(alert.created_at or now, zone).date()
+
+
+@dataclass(frozen=True)
+class UrgentResult:
+    escalated: int
+    enqueued: int
+
+
+@transaction.atomic
+def alerts_escalate(*, now: datetime | None = None) -> list[int]:
+    """Red-flag alerts nobody acknowledged within ``ALERT_ESCALATION_HOURS``: one e-mail to the
+    practice admin(s) per alert, once (``Alert.escalated_at``). Returns the new record ids;
+    they are enqueued after commit."""
+    now = now or timezone.now()
+    due = list(
+        Alert.objects.select_for_update(skip_locked=True)
+        .select_related("patient")
+        .filter(
+            kind=FlagKind.RED_FLAG,
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            created_at__lte=now - timedelta(hours=settings.ALERT_ESCALATION_HOURS),
+        )
+        .order_by("created_at")
+    )
+    if not due:
+        return []
+    batch = uuid.uuid4()
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                patient_id=alert.patient_id,
+                alert=alert,
+                day=_alert_day(alert, now),
+                kind=ReminderKind.ESCALATION,
+                details={"alert_kind": str(alert.kind)},
+                batch=batch,
+                updated_at=now,
+            )
+            for alert in due
+        ],
+        ignore_conflicts=True,
+    )
+    Alert.objects.filter(pk__in=[alert.pk for alert in due]).update(escalated_at=now)
+    ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    return ids
+
+
+def urgent_pending(*, now: datetime, all_pending: bool = False) -> list[int]:
+    """Pending urgent records whose turn has come: never enqueued successfully (broker down) or
+    past their back-off by a minute. ``all_pending``: every pending one (worker start)."""
+    records = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING, kind__in=URGENT_KINDS
+    ).values_list("pk", "attempts", "updated_at")
+    return [
+        pk
+        for pk, attempts, updated_at in records
+        if all_pending
+        or updated_at + timedelta(seconds=_urgent_wait(attempts)) + URGENT_GRACE <= now
+    ]
+
+
+URGENT_GRACE = timedelta(minutes=1)
+
+
+def _urgent_wait(attempts: int) -> int:
+    """Seconds between the last state change and the next try of an urgent record."""
+    return 0 if attempts == 0 else retry_delay(attempts)
+
+
+def urgent_enqueue(*, ids: Sequence[int]) -> int:
+    """Enqueue urgent records and mark the ones handed over (so the back-off counts from now).
+    Returns how many were handed to the broker."""
+    ids = list(ids)
+    published = enqueue_deliveries(ids)
+    if published:
+        Delivery.objects.filter(pk__in=ids[:published], status=DeliveryStatus.PENDING).update(
+            updated_at=timezone.now()
+        )
+    return published
+
+
+def urgent_run(*, now: datetime | None = None, all_pending: bool = False) -> UrgentResult:
+    """The every-minute task and the worker start: escalate what is overdue, then enqueue the
+    urgent records that wait (after a broker outage, or past their back-off)."""
+    now = now or timezone.now()
+    escalated = alerts_escalate(now=now)
+    ids = [pk for pk in urgent_pending(now=now, all_pending=all_pending) if pk not in escalated]
+    return UrgentResult(escalated=len(escalated), enqueued=urgent_enqueue(ids=ids))
 
 
 # --- Enqueueing ------------------------------------------------------------------------------
@@ -290,7 +440,7 @@ def enqueue_retry(task, failure: SendFailed) -> None:
     try:
         task.apply_async(
             (failure.pk,),
-            countdown=rules.retry_delay(failure.attempts - 1),
+            countdown=failure.delay,
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
@@ -346,7 +496,9 @@ def _send(
         message = build(record)
         connection.send_messages([message])
     except Exception as error:
-        gave_up = record.attempts >= settings.REMINDER_MAX_ATTEMPTS
+        # Urgent messages (a red flag, its escalation) are retried until sent, never given up.
+        urgent = getattr(record, "kind", None) in URGENT_KINDS
+        gave_up = not urgent and record.attempts >= settings.REMINDER_MAX_ATTEMPTS
         status = DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING
         _finish(model, pk, status, error=_describe(error))
         logger.warning(
@@ -365,13 +517,19 @@ def _send(
 
 
 def _load_delivery(pk: int) -> Delivery:
-    return Delivery.objects.select_related("patient__user", "patient__therapist").get(pk=pk)
+    return Delivery.objects.select_related("patient__user", "patient__therapist", "alert").get(
+        pk=pk
+    )
 
 
 def _delivery_skip_reason(delivery: Delivery) -> str:
     """Things that changed since the record was written."""
     patient = delivery.patient
-    if delivery.kind == ReminderKind.RED_FLAG:
+    if delivery.alert is not None and delivery.alert.acknowledged_at is not None:
+        return "the alert was acknowledged meanwhile"
+    if delivery.kind == ReminderKind.ESCALATION:
+        return "" if emails.practice_admin_emails() else "no practice admin with an e-mail address"
+    if delivery.kind in (ReminderKind.RED_FLAG, ReminderKind.ALERT):
         return "" if patient.therapist.email else "the therapist has no e-mail address"
     if patient.reminder_opt_out:
         return "reminders switched off"
@@ -453,7 +611,8 @@ def _send_many(send: Callable, argument: str, ids: Sequence[int]) -> list[SendFa
 @transaction.atomic
 def deliveries_retry(*, deliveries) -> int:
     """Admin action: failed records become pending again (with fresh attempts) and are
-    enqueued after commit. Records that may have been sent ("interrupted") are left alone."""
+    enqueued after commit. Records that may have been sent (``unknown``, or failed as
+    "interrupted" before that status existed) are left alone."""
     queryset = deliveries.filter(status=DeliveryStatus.FAILED).exclude(
         error__startswith="interrupted"
     )

@@ -47,6 +47,8 @@ def make_patient(therapist):
             created_by=therapist,
             **profile,
         )
+        patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
+        patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
         patient_services.assignment_create(
             patient=patient, program=master, created_by=therapist, start_date=start
         )

@@ -121,7 +121,7 @@ def test_stale_records_are_recovered(make_patient):
     status = dict(Delivery.objects.values_list("pk", "status"))
     assert status == {
         waiting: DeliveryStatus.PENDING,
-        stuck: DeliveryStatus.FAILED,  # may have been sent: never sent again
+        stuck: DeliveryStatus.UNKNOWN,  # may have been sent: never sent again
         expired: DeliveryStatus.SKIPPED,
         fresh: DeliveryStatus.PENDING,
     }
@@ -206,8 +206,14 @@ def test_admin_retry_requeues_failed_records_only(make_patient, published):
     Delivery.objects.filter(pk=ids[1]).update(
         status=DeliveryStatus.FAILED, error="interrupted while sending"
     )
+    unknown = services.deliveries_create(
+        due=[DueReminder(patient.pk, date(2026, 6, 3), ReminderKind.SESSION)], now=timezone.now()
+    )
+    Delivery.objects.filter(pk__in=unknown).update(status=DeliveryStatus.UNKNOWN)
     assert services.deliveries_retry(deliveries=Delivery.objects.all()) == 1
     assert Delivery.objects.get(pk=ids[0]).status == DeliveryStatus.PENDING
+    assert Delivery.objects.get(pk=ids[1]).status == DeliveryStatus.FAILED
+    assert Delivery.objects.get(pk=unknown[0]).status == DeliveryStatus.UNKNOWN  # may be out
 
 
 def test_calendar_token_rotate_and_revoke(make_patient, settings):
