@@ -120,44 +120,93 @@ class Patient(models.Model):
 
 
 class RedFlagSign(models.TextChoices):
-    """Red flags grouped as the German guideline (NVL Nicht-spezifischer Kreuzschmerz) does."""
+    """Red flags grouped as the German guideline (NVL Nicht-spezifischer Kreuzschmerz) does; each
+    one blocks the programme until a therapist records medical clearance (docs/clinical-safety.md).
+    The group is the code's first word."""
 
-    FRACTURE_TRAUMA = "fracture_trauma", _("Fracture: major trauma or a fall")
+    FRACTURE_TRAUMA = "fracture_trauma", _("Fracture: major trauma (fall from a height, accident)")
     FRACTURE_OSTEOPOROSIS = (
         "fracture_osteoporosis",
-        _("Fracture: osteoporosis or long-term corticosteroids"),
+        _("Fracture: minor trauma or lifting with osteoporosis or long-term corticosteroids"),
     )
     TUMOUR_HISTORY = "tumour_history", _("Tumour: history of cancer")
     TUMOUR_WEIGHT_LOSS = "tumour_weight_loss", _("Tumour: unexplained weight loss")
+    TUMOUR_MALAISE = "tumour_malaise", _("Tumour: general malaise, loss of appetite, fatigue")
     TUMOUR_NIGHT_PAIN = "tumour_night_pain", _("Tumour: severe pain at night or at rest")
     INFECTION_FEVER = "infection_fever", _("Infection: fever or chills")
-    INFECTION_IMMUNE = (
-        "infection_immune",
-        _("Infection: weakened immune system, recent infection or injection"),
+    INFECTION_BACTERIAL = (
+        "infection_bacterial",
+        _("Infection: recent bacterial infection (e.g. urinary tract, lung, skin)"),
     )
-    CAUDA_SADDLE = "cauda_saddle", _("Radiculopathy: numbness in the saddle area")
-    CAUDA_BLADDER = "cauda_bladder", _("Radiculopathy: bladder or bowel dysfunction")
-    LEG_WEAKNESS = "leg_weakness", _("Radiculopathy: progressive leg weakness")
+    INFECTION_IMMUNE = "infection_immune", _("Infection: immunosuppression")
+    INFECTION_DRUGS = "infection_drugs", _("Infection: injected drug use")
+    RADICULAR_DERMATOME = (
+        "radicular_dermatome",
+        _("Radiculopathy: pain radiating into the leg along a dermatome"),
+    )
+    RADICULAR_NUMBNESS = "radicular_numbness", _("Radiculopathy: numbness or tingling in the leg")
+    LEG_WEAKNESS = "leg_weakness", _("Radiculopathy: new or worsening leg weakness")
+    RADICULAR_GAIT = "radicular_gait", _("Radiculopathy: gait disturbance")
+    RADICULAR_PROGRESSIVE = (
+        "radicular_progressive",
+        _("Radiculopathy: progressive neurological deficits"),
+    )
+    CAUDA_SADDLE = "cauda_saddle", _("Cauda equina: numbness in the saddle area")
+    CAUDA_BLADDER = "cauda_bladder", _("Cauda equina: bladder or bowel dysfunction")
 
     @classmethod
     def group_of(cls, sign: str) -> str:
-        return sign.split("_", 1)[0]
+        return "radicular" if sign == cls.LEG_WEAKNESS else sign.split("_", 1)[0]
+
+
+class ScreeningPrompt(models.TextChoices):
+    """Findings the guideline asks to look into further without stopping the programme by
+    themselves: the therapist checks them and records a red flag when they point to one."""
+
+    AGE_OVER_50 = "age_over_50", _("Age over 50 (tumour risk: ask about the tumour signs)")
+    CHRONIC_INFLAMMATORY = (
+        "chronic_inflammatory",
+        _("Chronic inflammatory disease (ask about infection and inflammatory back pain)"),
+    )
+    MORNING_STIFFNESS = (
+        "inflammatory_morning_stiffness",
+        _("Inflammatory back pain: morning stiffness longer than 30 minutes"),
+    )
+    BETTER_WITH_MOVEMENT = (
+        "inflammatory_movement",
+        _("Inflammatory back pain: better with movement, not with rest"),
+    )
+    SECOND_HALF_OF_NIGHT = (
+        "inflammatory_night",
+        _("Inflammatory back pain: waking with pain in the second half of the night"),
+    )
+    ONSET_BEFORE_45 = "inflammatory_onset", _("Inflammatory back pain: onset before age 45")
 
 
 class RedFlagSource(models.TextChoices):
-    INTAKE = "intake", _("intake screening")
+    SCREENING = "screening", _("screening")
     SESSION = "session", _("session check-in")
+    SYMPTOM_REPORT = "symptom_report", _("symptom report")
 
 
 class RedFlag(models.Model):
-    """A red flag found at intake or reported in a session. While one is unresolved the patient
-    cannot get an active programme; a therapist resolves it with a clearance note."""
+    """A red flag found in a screening or reported by the patient (session or symptom report).
+    While one is unresolved the programme is stopped and cannot start; a therapist resolves it
+    with a clearance note (docs/clinical-safety.md)."""
 
     patient = models.ForeignKey(
         Patient, models.CASCADE, related_name="red_flags", verbose_name=_("patient")
     )
     sign = models.CharField(_("sign"), max_length=30, choices=RedFlagSign.choices)
-    source = models.CharField(_("found at"), max_length=10, choices=RedFlagSource.choices)
+    source = models.CharField(_("found at"), max_length=20, choices=RedFlagSource.choices)
+    screening = models.ForeignKey(
+        "Screening",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="red_flags",
+        verbose_name=_("screening"),
+    )
     session = models.ForeignKey(
         "SessionLog",
         models.CASCADE,
@@ -165,6 +214,14 @@ class RedFlag(models.Model):
         blank=True,
         related_name="red_flags",
         verbose_name=_("session"),
+    )
+    symptom_report = models.ForeignKey(
+        "SymptomReport",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="red_flags",
+        verbose_name=_("symptom report"),
     )
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -198,7 +255,8 @@ class RedFlag(models.Model):
 
 
 class Screening(models.Model):
-    """The intake screening: who asked the red-flag questions when, and what they noted."""
+    """A red-flag screening: who asked the guideline's questions when, which prompts they saw
+    and what they noted. A programme starts only after a recent one (docs/clinical-safety.md)."""
 
     patient = models.ForeignKey(
         Patient, models.CASCADE, related_name="screenings", verbose_name=_("patient")
@@ -211,10 +269,12 @@ class Screening(models.Model):
         related_name="+",
         verbose_name=_("screened by"),
     )
+    prompts = models.JSONField(_("prompts checked"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=4000, blank=True)
 
     class Meta:
         ordering = ["-screened_at"]
+        indexes = [models.Index(fields=["patient", "-screened_at"], name="screening_patient_time")]
         verbose_name = _("screening")
         verbose_name_plural = _("screenings")
 
@@ -225,7 +285,12 @@ class Screening(models.Model):
 class AssignmentStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     PAUSED = "paused", _("paused")
+    STOPPED = "stopped", _("stopped (red flag)")
     COMPLETED = "completed", _("completed")
+
+
+# A patient has at most one programme in these states; only an active one has anything due.
+OPEN_STATUSES = (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED, AssignmentStatus.STOPPED)
 
 
 class Assignment(models.Model):
@@ -260,7 +325,7 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=models.Q(status__in=["active", "paused"]),
+                condition=models.Q(status__in=["active", "paused", "stopped"]),
                 name="assignment_one_open_per_patient",
                 violation_error_message=_("The patient already has an open programme."),
             )
@@ -315,10 +380,13 @@ class PhaseChangeKind(models.TextChoices):
     START = "start", _("start")
     ADVANCE = "advance", _("advance")
     REGRESS = "regress", _("regress")
+    STOP = "stop", _("stopped (red flag)")
+    RESUME = "resume", _("resumed after clearance")
 
 
 class PhaseChange(models.Model):
-    """History of phase moves: from, to, who, when, why."""
+    """The programme's history: phase moves, and stops and resumptions for red flags; from, to,
+    who, when, why."""
 
     assignment = models.ForeignKey(
         Assignment, models.CASCADE, related_name="phase_changes", verbose_name=_("assignment")
@@ -358,8 +426,13 @@ class SessionLog(models.Model):
     performed_at = models.DateTimeField(_("performed"))
     local_date = models.DateField(_("day (patient's time zone)"))
     pain_before = models.PositiveSmallIntegerField(_("pain before"), validators=NRS)
-    pain_after = models.PositiveSmallIntegerField(_("pain after"), validators=NRS)
-    rpe = models.PositiveSmallIntegerField(_("effort (Borg CR10)"), validators=NRS)
+    # Empty only for a session stopped at the safety questions: it never got to an "after".
+    pain_after = models.PositiveSmallIntegerField(
+        _("pain after"), null=True, blank=True, validators=NRS
+    )
+    rpe = models.PositiveSmallIntegerField(
+        _("effort (Borg CR10)"), null=True, blank=True, validators=NRS
+    )
     notes = models.TextField(_("notes"), max_length=2000, blank=True)
     red_flag_saddle_numbness = models.BooleanField(_("new numbness in the saddle area"))
     red_flag_bladder_bowel = models.BooleanField(_("bladder or bowel changes"))
@@ -454,17 +527,47 @@ class NextDayCheck(models.Model):
         return f"{self.session} +1"
 
 
+class SymptomReport(models.Model):
+    """ "Something is wrong": the patient reports warning signs or pain on any day, without a
+    session. Handled like a session's safety questions (docs/clinical-safety.md)."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="symptom_reports", verbose_name=_("patient")
+    )
+    reported_at = models.DateTimeField(_("reported"))
+    local_date = models.DateField(_("day (patient's time zone)"))
+    red_flag_saddle_numbness = models.BooleanField(_("new numbness in the saddle area"))
+    red_flag_bladder_bowel = models.BooleanField(_("bladder or bowel changes"))
+    red_flag_leg_weakness = models.BooleanField(_("new leg weakness"))
+    pain = models.PositiveSmallIntegerField(_("pain now"), validators=NRS)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    flagged = models.BooleanField(_("flagged"), default=False)
+    flag_reasons = models.JSONField(_("flag reasons"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-reported_at"], name="symptom_patient_time")]
+        verbose_name = _("symptom report")
+        verbose_name_plural = _("symptom reports")
+
+    def __str__(self):
+        return f"{self.patient} {self.local_date}"
+
+
 class FlagKind(models.TextChoices):
     PAIN_ABOVE_LIMIT = "pain_above_limit", _("pain above the limit")
     PAIN_RISE = "pain_rise", _("pain rose during the session")
+    PAIN_HIGH = "pain_high", _("pain above 5 (high-risk zone)")
     NEXT_DAY_WORSE = "next_day_worse", _("worse the next day")
     NEXT_DAY_PAIN_HIGH = "next_day_pain_high", _("high pain the next day")
     RED_FLAG = "red_flag", _("red flag reported")
+    SYMPTOM_REPORT = "symptom_report", _("symptoms reported")
 
 
 class Alert(models.Model):
     """Something a therapist must look at: a flagged session, a bad next-day check, a red flag
-    reported in a session. Stays open until acknowledged."""
+    or high pain reported in a session or a symptom report. Stays open until acknowledged; an
+    unacknowledged red flag is escalated to the practice admin (``escalated_at``)."""
 
     patient = models.ForeignKey(
         Patient, models.CASCADE, related_name="alerts", verbose_name=_("patient")
@@ -477,9 +580,18 @@ class Alert(models.Model):
         related_name="alerts",
         verbose_name=_("session"),
     )
+    symptom_report = models.ForeignKey(
+        SymptomReport,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("symptom report"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=FlagKind.choices)
     details = models.JSONField(_("details"), default=list, blank=True)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    escalated_at = models.DateTimeField(_("escalated to the practice admin"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -492,7 +604,17 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["patient", "acknowledged_at"], name="alert_patient_open")]
+        indexes = [
+            models.Index(fields=["patient", "acknowledged_at"], name="alert_patient_open"),
+            # The escalation task looks for red flags nobody acknowledged, every minute.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(
+                    kind="red_flag", acknowledged_at__isnull=True, escalated_at__isnull=True
+                ),
+                name="alert_red_flag_unescalated",
+            ),
+        ]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
 

@@ -1,8 +1,9 @@
 """Pure domain rules: the patient's calendar day, due-ness, adherence, session flags, readiness.
 
 The admin, the portal, the API and the reminder task all call these functions, so each rule of
-SPEC §1 is stated once. They take plain values (days, pain scores, counts), never model instances
-or querysets: selectors fetch the numbers with set-based queries and the rules stay easy to test.
+docs/clinical-safety.md and docs/product.md is stated once. They take plain values (days, pain
+scores, counts), never model instances or querysets: selectors fetch the numbers with set-based
+queries and the rules stay easy to test.
 
 Rounding is always *down* (floor) to two places, so a value that passes a threshold such as 80 %
 was truly at or above it; no patient is declared ready by rounding.
@@ -30,8 +31,14 @@ DEFAULT_TIME_ZONE = "Europe/Berlin"
 NRS_MIN, NRS_MAX = 0, 10
 PAIN_RISE = 2  # points from before to after a session that flag it
 NEXT_DAY_WORSE = 2  # points worse the next morning than before the session
-SAFE_PAIN_MAX = 3  # Silbernagel 2007: 0–3 safe
-ACCEPTABLE_PAIN_MAX = 5  # 4–5 acceptable, above 5 too high
+# Pain-monitoring model (Silbernagel et al. 2007; docs/clinical-safety.md): 0–2 safe, up to 5
+# acceptable, above 5 high risk. The patient's own limit (default 3) is the therapist's setting.
+SAFE_PAIN_MAX = 2
+ACCEPTABLE_PAIN_MAX = 5
+DEFAULT_PAIN_LIMIT = 3  # the product's choice: some clinics count 0–3 as safe
+
+SCREENING_VALID_DAYS = 30  # a programme starts only after a screening this recent
+SCREENING_AGE_PROMPT = 50  # the guideline's tumour prompt
 
 READY_MIN_DAYS = 14
 READY_ADHERENCE = Decimal("0.80")
@@ -64,7 +71,7 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-# --- Due-ness (SPEC §1 scheduling rule) -----------------------------------------------------
+# --- Due-ness (docs/product.md, scheduling rule) --------------------------------------------
 
 
 def is_due(*, day: date, done_days: Iterable[date], interval_days: int, weekly_max: int) -> bool:
@@ -185,6 +192,7 @@ class FlagReason(StrEnum):
     """Why a session is flagged; the value is the stored code, ``message`` the patient text."""
 
     RED_FLAG = "red_flag"
+    PAIN_HIGH = "pain_high"
     PAIN_ABOVE_LIMIT = "pain_above_limit"
     PAIN_RISE = "pain_rise"
     NEXT_DAY_WORSE = "next_day_worse"
@@ -201,7 +209,11 @@ class FlagReason(StrEnum):
 
 _FLAG_MESSAGES: dict[FlagReason, Text] = {
     FlagReason.RED_FLAG: _("A warning sign was reported that needs a medical check."),
-    FlagReason.PAIN_ABOVE_LIMIT: _("Pain went above your pain limit during or after the session."),
+    FlagReason.PAIN_HIGH: format_lazy(
+        _("Pain was above {points} out of 10: more than training may cause."),
+        points=ACCEPTABLE_PAIN_MAX,
+    ),
+    FlagReason.PAIN_ABOVE_LIMIT: _("Pain was above your pain limit before, during or after it."),
     FlagReason.PAIN_RISE: format_lazy(
         _("Pain after the session was {points} or more points higher than before it."),
         points=PAIN_RISE,
@@ -218,7 +230,7 @@ _FLAG_MESSAGES: dict[FlagReason, Text] = {
 
 
 class PainZone(StrEnum):
-    """Pain-monitoring zones (Silbernagel 2007)."""
+    """Pain-monitoring zones (Silbernagel et al. 2007)."""
 
     SAFE = "safe"
     ACCEPTABLE = "acceptable"
@@ -226,7 +238,7 @@ class PainZone(StrEnum):
 
 
 def pain_zone(pain: int) -> PainZone:
-    """Where a 0–10 pain score lies: 0–3 safe, 4–5 acceptable, above 5 too high."""
+    """Where a 0–10 pain score lies: 0–2 safe, 3–5 acceptable, above 5 high risk."""
     _check_nrs(pain)
     if pain <= SAFE_PAIN_MAX:
         return PainZone.SAFE
@@ -241,24 +253,35 @@ def session_flag_reasons(
     exercise_pains: Iterable[int | None],
     red_flags: Iterable[str],
 ) -> list[FlagReason]:
-    """Why a just-logged session is flagged (empty: not flagged), most urgent first.
+    """Why a just-logged session (or a symptom report) is flagged (empty: not flagged), most
+    urgent first.
 
-    ``red_flags`` are the codes of the safety questions answered yes. Pain counts as above the
-    limit when an exercise's pain exceeds it, or when pain after the session exceeds it *and* is
-    higher than before: a patient who arrives above the limit and leaves no worse was not hurt by
-    the session, and flagging every such session would hide the ones that did harm.
+    ``red_flags`` are the codes of the safety questions answered yes. Any pain score above the
+    patient's limit flags — before, during or after, and also when it did not rise: steady high
+    pain is a reason to look, not a sign that training is harmless. Any score above
+    ``ACCEPTABLE_PAIN_MAX`` is the high-risk zone and is flagged on its own.
     """
     exercise_pains = list(exercise_pains)
     _check_nrs(pain_limit, pain_before, pain_after, *exercise_pains)
-    after_above = pain_after is not None and pain_after > pain_limit
-    after_raised = pain_before is None or (pain_after is not None and pain_after > pain_before)
+    pains = [p for p in (pain_before, pain_after, *exercise_pains) if p is not None]
     checks = {
         FlagReason.RED_FLAG: any(red_flags),
-        FlagReason.PAIN_ABOVE_LIMIT: any(p is not None and p > pain_limit for p in exercise_pains)
-        or (after_above and after_raised),
+        FlagReason.PAIN_HIGH: any(p > ACCEPTABLE_PAIN_MAX for p in pains),
+        FlagReason.PAIN_ABOVE_LIMIT: any(p > pain_limit for p in pains),
         FlagReason.PAIN_RISE: _rise(pain_before, pain_after) >= PAIN_RISE,
     }
     return [reason for reason, flagged in checks.items() if flagged]
+
+
+# Flags that reach the therapist the same day (an e-mail), not only in the admin and the digest.
+SAME_DAY_FLAGS = frozenset(
+    {
+        FlagReason.RED_FLAG,
+        FlagReason.PAIN_HIGH,
+        FlagReason.NEXT_DAY_WORSE,
+        FlagReason.NEXT_DAY_PAIN_HIGH,
+    }
+)
 
 
 def next_day_flag_reasons(
@@ -279,10 +302,19 @@ def next_day_flag_reasons(
     return reasons
 
 
-class Advice(StrEnum):
-    """What a flagged session tells the patient to do; declared in the order it is shown."""
+class AdviceLevel(StrEnum):
+    URGENT = "urgent"
+    WARNING = "warning"
+    INFO = "info"
 
-    STOP_AND_CONTACT = "stop_and_contact"
+
+class Advice(StrEnum):
+    """What a flag tells the patient to do; declared in the order it is shown."""
+
+    EMERGENCY_NOW = "emergency_now"
+    DOCTOR_TODAY = "doctor_today"
+    PROGRAMME_STOPPED = "programme_stopped"
+    STOP_TODAY = "stop_today"
     REDUCE_RANGE_OR_LOAD = "reduce_range_or_load"
     LESS_LOAD_NEXT_TIME = "less_load_next_time"
     STAY_BELOW_LIMIT = "stay_below_limit"
@@ -296,11 +328,36 @@ class Advice(StrEnum):
     def message(self) -> Text:
         return _ADVICE_MESSAGES[self]
 
+    @property
+    def level(self) -> AdviceLevel:
+        if self in (Advice.EMERGENCY_NOW, Advice.DOCTOR_TODAY):
+            return AdviceLevel.URGENT
+        if self is Advice.CONTACT_IF_PERSISTS:
+            return AdviceLevel.INFO
+        return AdviceLevel.WARNING
 
+
+# Emergency wording is never softened (docs/clinical-safety.md): these signs can mean a cauda
+# equina syndrome, which needs surgery within hours.
 _ADVICE_MESSAGES: dict[Advice, Text] = {
-    Advice.STOP_AND_CONTACT: _(
-        "Stop training now and contact your therapist or doctor today. If you cannot reach "
-        "anyone soon, go to an emergency department."
+    Advice.EMERGENCY_NOW: _(
+        "Numbness in the saddle area or changes in bladder or bowel control can be an emergency. "
+        "Stop training and go to a hospital emergency department now, or call 112."
+    ),
+    Advice.DOCTOR_TODAY: _(
+        "New or worsening weakness in a leg must be checked by a doctor today. Stop training "
+        "and see a doctor today; if you cannot reach one, go to an emergency department."
+    ),
+    Advice.PROGRAMME_STOPPED: _(
+        "Your training is stopped until your therapist has checked this with you. Your "
+        "therapist has been told."
+    ),
+    Advice.STOP_TODAY: format_lazy(
+        _(
+            "Pain above {points} out of 10 is too much for training: do not go on today, and "
+            "contact your practice."
+        ),
+        points=ACCEPTABLE_PAIN_MAX,
     ),
     Advice.REDUCE_RANGE_OR_LOAD: _("Make the movement smaller or use less load."),
     Advice.LESS_LOAD_NEXT_TIME: _(
@@ -317,25 +374,67 @@ _ADVICE_MESSAGES: dict[Advice, Text] = {
 _PAIN_ADVICE = (Advice.REDUCE_RANGE_OR_LOAD, Advice.STAY_BELOW_LIMIT, Advice.CONTACT_IF_PERSISTS)
 _NEXT_DAY_ADVICE = (Advice.LESS_LOAD_NEXT_TIME, Advice.CONTACT_IF_PERSISTS)
 _ADVICE_FOR: dict[FlagReason, tuple[Advice, ...]] = {
-    FlagReason.RED_FLAG: (Advice.STOP_AND_CONTACT,),
+    FlagReason.RED_FLAG: (),  # by sign: red_flag_advice()
+    FlagReason.PAIN_HIGH: (Advice.STOP_TODAY,),
     FlagReason.PAIN_ABOVE_LIMIT: _PAIN_ADVICE,
     FlagReason.PAIN_RISE: _PAIN_ADVICE,
     FlagReason.NEXT_DAY_WORSE: _NEXT_DAY_ADVICE,
-    FlagReason.NEXT_DAY_PAIN_HIGH: _NEXT_DAY_ADVICE,
+    FlagReason.NEXT_DAY_PAIN_HIGH: (Advice.STOP_TODAY, *_NEXT_DAY_ADVICE),
 }
 
+# The signs a patient can report (safety questions, symptom report) by the advice they need.
+EMERGENCY_SIGNS = frozenset({"cauda_saddle", "cauda_bladder"})
+DOCTOR_TODAY_SIGNS = frozenset({"leg_weakness"})
 
-def session_advice(reasons: Iterable[FlagReason | str]) -> list[Advice]:
-    """What to tell the patient for these flag reasons (stored codes are accepted too).
 
-    A red flag overrides everything else: the only advice is to stop and get help now, so that
-    message is not diluted by tips about load.
+def red_flag_advice(signs: Iterable[str]) -> list[Advice]:
+    """What a patient who reported these warning signs must do, most urgent first. Signs that
+    are neither (found in a screening) still stop the programme."""
+    signs = set(signs)
+    advice = []
+    if signs & EMERGENCY_SIGNS:
+        advice.append(Advice.EMERGENCY_NOW)
+    if signs & DOCTOR_TODAY_SIGNS:
+        advice.append(Advice.DOCTOR_TODAY)
+    return [*advice, Advice.PROGRAMME_STOPPED] if signs else advice
+
+
+def session_advice(
+    reasons: Iterable[FlagReason | str], *, red_flags: Iterable[str] = ()
+) -> list[Advice]:
+    """What to tell the patient for these flag reasons (stored codes are accepted too) and the
+    warning signs reported with them.
+
+    A red flag overrides everything else: the only advice is to get help now and that training
+    is stopped, so that message is not diluted by tips about load.
     """
     reasons = {FlagReason(reason) for reason in reasons}
     if FlagReason.RED_FLAG in reasons:
-        return [Advice.STOP_AND_CONTACT]
+        return red_flag_advice(red_flags) or [Advice.EMERGENCY_NOW, Advice.PROGRAMME_STOPPED]
     wanted = {advice for reason in reasons for advice in _ADVICE_FOR[reason]}
     return [advice for advice in Advice if advice in wanted]
+
+
+def screening_is_current(*, last_screened: date | None, today: date, valid_days: int) -> bool:
+    """Whether a programme may start: the last screening is at most ``valid_days`` old."""
+    return last_screened is not None and (today - last_screened).days <= valid_days
+
+
+def screening_prompts(
+    *, date_of_birth: date | None, chronic_inflammatory_disease: bool, today: date
+) -> list[str]:
+    """What the patient record itself asks the screener to look into (guideline prompts): age
+    over 50 (tumour), a chronic inflammatory disease (infection, inflammatory back pain)."""
+    prompts = []
+    if date_of_birth is not None and _age(date_of_birth, today) > SCREENING_AGE_PROMPT:
+        prompts.append("age_over_50")
+    if chronic_inflammatory_disease:
+        prompts.append("chronic_inflammatory")
+    return prompts
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _rise(before: int | None, after: int | None) -> int:
@@ -348,7 +447,7 @@ def _check_nrs(*scores: int | None) -> None:
         raise ValueError("Pain scores are 0–10 on the numeric rating scale.")
 
 
-# --- Readiness for the next phase (SPEC §1 principle 2) ---------------------------------------
+# --- Readiness for the next phase (docs/product.md, "Foundation before load") ---------------
 
 
 class ReadinessCode(StrEnum):
@@ -369,7 +468,7 @@ class ReadinessReason:
 
 @dataclass(frozen=True)
 class Readiness:
-    """The software's advice to the therapist, who alone moves a patient on (SPEC §1)."""
+    """The software's advice to the therapist, who alone moves a patient on."""
 
     ready: bool
     reasons: list[ReadinessReason]

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from patients import rules
 from patients.models import (
+    OPEN_STATUSES,
     Alert,
     Assignment,
     AssignmentStatus,
@@ -38,11 +39,9 @@ class PlannedExercise:
 
 
 def open_assignment(patient: Patient) -> Assignment | None:
-    """The active or paused programme (at most one, by constraint)."""
+    """The active, paused or stopped programme (at most one, by constraint)."""
     return (
-        Assignment.objects.filter(
-            patient=patient, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED]
-        )
+        Assignment.objects.filter(patient=patient, status__in=OPEN_STATUSES)
         .select_related("program", "current_phase")
         .first()
     )
@@ -54,7 +53,7 @@ def open_assignment_and_items(patient: Patient) -> tuple[Assignment | None, list
     items = list(
         PrescriptionItem.objects.filter(
             assignment__patient=patient,
-            assignment__status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED],
+            assignment__status__in=OPEN_STATUSES,
             removed_at__isnull=True,
         )
         .select_related(
@@ -113,9 +112,12 @@ def today_plan(
     today: date,
     items: list[PrescriptionItem] | None = None,
 ) -> list[PlannedExercise]:
-    """The prescription with what is due today (SPEC scheduling rule, patient's calendar).
-    ``items``: the active prescription when the caller has it already."""
+    """The prescription with what is due today (docs/product.md scheduling rule, patient's
+    calendar). Only an active programme has anything due: a paused one waits, a stopped one
+    (red flag) must not invite training. ``items``: the active prescription when the caller
+    has it already."""
     items = list(active_items(assignment)) if items is None else items
+    active = assignment.status == AssignmentStatus.ACTIVE
     history = done_days(patient_ids=[patient.pk], since=_history_start(today), until=today)
     days_by_exercise = history.get(patient.pk, {})
     plan = []
@@ -124,7 +126,8 @@ def today_plan(
         plan.append(
             PlannedExercise(
                 item=item,
-                due=rules.is_due(
+                due=active
+                and rules.is_due(
                     day=today,
                     done_days=days,
                     interval_days=item.interval_days,
@@ -175,8 +178,9 @@ def adherence_for_patients(
 
 def pain_values(*, patient: Patient, since: date, until: date) -> list[tuple[date, int, int]]:
     return list(
+        # A session stopped at the safety questions has no "after" and says nothing of a trend.
         SessionLog.objects.filter(
-            patient=patient, local_date__gte=since, local_date__lte=until
+            patient=patient, local_date__gte=since, local_date__lte=until, pain_after__isnull=False
         ).values_list("local_date", "pain_before", "pain_after")
     )
 

@@ -6,19 +6,22 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Subquery
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from patients import rules
 from patients.models import (
+    OPEN_STATUSES,
     Alert,
     Assignment,
     AssignmentStatus,
     ExerciseEntry,
+    FlagKind,
     HabitCheck,
     NextDayCheck,
     Patient,
@@ -29,13 +32,16 @@ from patients.models import (
     RedFlagSign,
     RedFlagSource,
     Screening,
+    ScreeningPrompt,
     SessionLog,
+    SymptomReport,
 )
 from privacy.models import ConsentSource
 from privacy.services import consent_give
 from programs.models import Dosage, Phase, Program
-from reminders.services import red_flag_notify
+from reminders.services import alerts_notify
 
+# The safety questions a patient answers (session, symptom report) and the red flag each records.
 SESSION_RED_FLAGS = {
     "red_flag_saddle_numbness": RedFlagSign.CAUDA_SADDLE,
     "red_flag_bladder_bowel": RedFlagSign.CAUDA_BLADDER,
@@ -86,29 +92,60 @@ def screening_record(
     patient: Patient,
     screened_by,
     signs: Iterable[str],
+    prompts: Iterable[str] = (),
     notes: str = "",
     screened_at: datetime | None = None,
 ) -> Screening:
+    """A red-flag screening (docs/clinical-safety.md). Each sign found becomes an open red flag,
+    unless the same sign is open already (saving a screening twice adds nothing), and an open
+    red flag stops a running programme. ``prompts`` are the guideline's prompts the screener
+    looked into."""
     signs = list(dict.fromkeys(signs))
+    prompts = list(dict.fromkeys(prompts))
+    errors = {}
     unknown = set(signs) - set(RedFlagSign.values)
     if unknown:
-        raise ValidationError({"signs": _("Unknown red flag: %s") % ", ".join(sorted(unknown))})
-    screening = Screening.objects.create(
+        errors["signs"] = _("Unknown red flag: %s") % ", ".join(sorted(unknown))
+    unknown = set(prompts) - set(ScreeningPrompt.values)
+    if unknown:
+        errors["prompts"] = _("Unknown prompt: %s") % ", ".join(sorted(unknown))
+    if errors:
+        raise ValidationError(errors)
+    screening = Screening(
         patient=patient,
         screened_by=screened_by,
         screened_at=screened_at or timezone.now(),
+        prompts=prompts,
         notes=notes,
     )
-    RedFlag.objects.bulk_create(
-        RedFlag(patient=patient, sign=sign, source=RedFlagSource.INTAKE, recorded_by=screened_by)
-        for sign in signs
+    screening.full_clean(exclude=["patient", "screened_by"])
+    screening.save()
+    open_signs = set(
+        RedFlag.objects.filter(patient=patient, cleared_at__isnull=True).values_list(
+            "sign", flat=True
+        )
     )
+    new = [sign for sign in signs if sign not in open_signs]
+    RedFlag.objects.bulk_create(
+        RedFlag(
+            patient=patient,
+            sign=sign,
+            source=RedFlagSource.SCREENING,
+            screening=screening,
+            recorded_by=screened_by,
+        )
+        for sign in new
+    )
+    if new:
+        _programme_stop(patient=patient, by=screened_by, signs=new)
     return screening
 
 
 @transaction.atomic
 def red_flag_clear(*, red_flag: RedFlag, cleared_by, note: str) -> RedFlag:
-    """Medical clearance: the only way a red flag stops blocking the programme."""
+    """Medical clearance: the only way a red flag stops blocking the programme. Clearing the
+    last open one resumes a programme the red flags had stopped, in the same transaction, and
+    the programme's history says who resumed it and why."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Record the medical clearance before clearing.")})
@@ -118,8 +155,71 @@ def red_flag_clear(*, red_flag: RedFlag, cleared_by, note: str) -> RedFlag:
     red_flag.cleared_at = timezone.now()
     red_flag.cleared_by = cleared_by
     red_flag.clearance_note = note
+    red_flag.full_clean(exclude=["patient", "screening", "session", "symptom_report"])
     red_flag.save(update_fields=["cleared_at", "cleared_by", "clearance_note"])
+    still_open = RedFlag.objects.filter(patient_id=red_flag.patient_id, cleared_at__isnull=True)
+    if not still_open.exists():
+        stopped = (
+            Assignment.objects.select_for_update()
+            .filter(patient_id=red_flag.patient_id, status=AssignmentStatus.STOPPED)
+            .first()
+        )
+        if stopped is not None:
+            stopped.status = AssignmentStatus.ACTIVE
+            stopped.save(update_fields=["status"])
+            PhaseChange.objects.create(
+                assignment=stopped,
+                kind=PhaseChangeKind.RESUME,
+                from_phase=stopped.current_phase,
+                to_phase=stopped.current_phase,
+                changed_by=cleared_by,
+                reason=note,
+            )
     return red_flag
+
+
+def _programme_stop(*, patient: Patient, by, signs: Sequence[str]) -> Assignment | None:
+    """A red flag stops the open programme at once: nothing is due, no training reminder goes
+    out, until a therapist records clearance (``red_flag_clear``)."""
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(patient=patient, status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED])
+        .first()
+    )
+    if assignment is None:
+        return None
+    assignment.status = AssignmentStatus.STOPPED
+    assignment.save(update_fields=["status"])
+    labels = ", ".join(str(RedFlagSign(sign).label) for sign in signs)
+    PhaseChange.objects.create(
+        assignment=assignment,
+        kind=PhaseChangeKind.STOP,
+        from_phase_id=assignment.current_phase_id,
+        to_phase_id=assignment.current_phase_id,
+        changed_by=by,
+        reason=_("Red flag: %(signs)s") % {"signs": labels},
+    )
+    return assignment
+
+
+def _ensure_screened(patient: Patient) -> None:
+    """No programme without a recent screening (docs/clinical-safety.md)."""
+    last = patient.screenings.order_by("-screened_at").values_list("screened_at", flat=True)[:1]
+    last = next(iter(last), None)
+    today = rules.local_day(timezone.now(), patient.time_zone)
+    current = rules.screening_is_current(
+        last_screened=rules.local_day(last, patient.time_zone) if last else None,
+        today=today,
+        valid_days=settings.SCREENING_VALID_DAYS,
+    )
+    if not current:
+        raise ValidationError(
+            _(
+                "Screen this patient for red flags first: a programme starts only after a "
+                "screening in the last %(days)d days."
+            )
+            % {"days": settings.SCREENING_VALID_DAYS}
+        )
 
 
 def _ensure_no_open_red_flag(patient: Patient) -> None:
@@ -132,20 +232,34 @@ def _ensure_no_open_red_flag(patient: Patient) -> None:
         )
 
 
-def _add_phase_items(assignment: Assignment, phase: Phase) -> None:
-    """Copy the programme's exercises of ``phase`` into the prescription, keeping what is there."""
-    present = set(assignment.items.values_list("exercise_id", flat=True))
-    PrescriptionItem.objects.bulk_create(
-        PrescriptionItem(
-            assignment=assignment,
-            exercise_id=item.exercise_id,
-            phase_id=item.phase_id,
-            order=item.order,
-            **item.dosage(),
+def _add_phase_items(assignment: Assignment, phases: Iterable[Phase]) -> None:
+    """Copy the programme's exercises of ``phases`` into the prescription. Exercises already
+    prescribed are kept as they are; ones taken out when the patient went back a phase come
+    back with the programme's dose, as if prescribed anew."""
+    present = {item.exercise_id: item for item in assignment.items.all()}
+    new, restored = [], []
+    for item in assignment.program.program_exercises.filter(phase__in=list(phases)):
+        existing = present.get(item.exercise_id)
+        if existing is None:
+            new.append(
+                PrescriptionItem(
+                    assignment=assignment,
+                    exercise_id=item.exercise_id,
+                    phase_id=item.phase_id,
+                    order=item.order,
+                    **item.dosage(),
+                )
+            )
+        elif existing.removed_at is not None and existing.phase_id == item.phase_id:
+            for field, value in item.dosage().items():
+                setattr(existing, field, value)
+            existing.removed_at = None
+            restored.append(existing)
+    PrescriptionItem.objects.bulk_create(new)
+    if restored:
+        PrescriptionItem.objects.bulk_update(
+            restored, ["removed_at", *Dosage.DOSAGE_FIELDS], batch_size=100
         )
-        for item in assignment.program.program_exercises.filter(phase=phase)
-        if item.exercise_id not in present
-    )
 
 
 def _require_reason(reason: str) -> str:
@@ -162,12 +276,26 @@ def assignment_create(
     program: Program,
     created_by,
     start_date: date | None = None,
+    start_phase: int | None = None,
     reason: str = "",
 ) -> Assignment:
+    """Start a programme: only after a recent screening and with no open red flag. It starts in
+    the first phase, or in ``start_phase`` with a reason (the exercises of the phases before it
+    are prescribed too, as if the patient had moved up)."""
+    _ensure_screened(patient)
     _ensure_no_open_red_flag(patient)
-    first_phase = Phase.objects.filter(program_phases__program=program).order_by("number").first()
-    if first_phase is None:
+    phases = list(Phase.objects.filter(program_phases__program=program).order_by("number"))
+    if not phases:
         raise ValidationError({"program": _("This programme has no phases.")})
+    first_phase = phases[0]
+    if start_phase is not None and start_phase != first_phase.number:
+        first_phase = next((phase for phase in phases if phase.number == start_phase), None)
+        if first_phase is None:
+            raise ValidationError({"start_phase": _("This programme has no such phase.")})
+        if not (reason or "").strip():
+            raise ValidationError(
+                {"reason": _("Give a reason for starting after the first phase.")}
+            )
     start = start_date or rules.local_day(timezone.now(), patient.time_zone)
     assignment = Assignment(
         patient=patient,
@@ -182,7 +310,7 @@ def assignment_create(
             assignment.save()
     except IntegrityError as error:
         raise ValidationError(_("The patient already has an open programme.")) from error
-    _add_phase_items(assignment, first_phase)
+    _add_phase_items(assignment, [p for p in phases if p.number <= first_phase.number])
     PhaseChange.objects.create(
         assignment=assignment,
         kind=PhaseChangeKind.START,
@@ -212,7 +340,12 @@ def _move(*, assignment: Assignment, changed_by, reason: str, kind: str) -> Assi
         raise ValidationError(missing)
     if kind == PhaseChangeKind.ADVANCE:
         _ensure_no_open_red_flag(assignment.patient)
-        _add_phase_items(assignment, target)
+        _add_phase_items(assignment, [target])
+    else:
+        # Nothing harder than the new phase stays due; the items stay in the history.
+        assignment.items.filter(removed_at__isnull=True, phase__number__gt=target.number).update(
+            removed_at=timezone.now()
+        )
     assignment.current_phase = target
     assignment.phase_started_on = rules.local_day(timezone.now(), assignment.patient.time_zone)
     assignment.save(update_fields=["current_phase", "phase_started_on"])
@@ -238,8 +371,8 @@ def assignment_advance(*, assignment: Assignment, changed_by, reason: str) -> As
 
 @transaction.atomic
 def assignment_regress(*, assignment: Assignment, changed_by, reason: str) -> Assignment:
-    """Back one phase: always allowed. Exercises of the later phase stay prescribed unless the
-    therapist removes them."""
+    """Back one phase: always allowed. The exercises of the phase left behind leave the
+    prescription (they stay in the history); advancing again brings them back."""
     return _move(
         assignment=assignment, changed_by=changed_by, reason=reason, kind=PhaseChangeKind.REGRESS
     )
@@ -256,6 +389,10 @@ def assignment_pause(*, assignment: Assignment, changed_by) -> Assignment:
 
 @transaction.atomic
 def assignment_resume(*, assignment: Assignment, changed_by) -> Assignment:
+    if assignment.status == AssignmentStatus.STOPPED:
+        raise ValidationError(
+            _("A red flag stopped this programme: record the medical clearance to resume it.")
+        )
     if assignment.status != AssignmentStatus.PAUSED:
         raise ValidationError(_("Only a paused programme can be resumed."))
     _ensure_no_open_red_flag(assignment.patient)
@@ -318,7 +455,7 @@ def _session_context(
     uncorrelated subquery, run once), so logging costs the same for one or fifty entries."""
     items = PrescriptionItem.objects.filter(
         assignment__patient=patient,
-        assignment__status=AssignmentStatus.ACTIVE,
+        assignment__status__in=OPEN_STATUSES,
         removed_at__isnull=True,
     ).select_related("assignment__current_phase", "exercise")
     earlier = SessionLog.objects.filter(patient=patient, idempotency_key=idempotency_key)
@@ -328,9 +465,9 @@ def _session_context(
     if items:
         previous = items[0].earlier_id if idempotency_key else None
         return items[0].assignment, {item.exercise_id: item.exercise for item in items}, previous
-    # No active programme, or an empty one: the request fails validation unless it is a retry.
+    # No open programme, or an empty one: the request fails validation unless it is a retry.
     assignment = (
-        Assignment.objects.filter(patient=patient, status=AssignmentStatus.ACTIVE)
+        Assignment.objects.filter(patient=patient, status__in=OPEN_STATUSES)
         .select_related("current_phase")
         .first()
     )
@@ -339,19 +476,60 @@ def _session_context(
 
 
 def _validate_session(
-    *, assignment: Assignment | None, prescribed, performed_at: datetime, entries: Sequence
+    *,
+    patient: Patient,
+    assignment: Assignment | None,
+    prescribed,
+    performed_at: datetime,
+    entries: Sequence,
+    stopped: bool,
+    pain_after: int | None,
+    rpe: int | None,
 ) -> dict:
+    """Everything wrong with a session, reported together. A session stopped at the safety
+    questions (``stopped``) is saved without exercises, "after" values or an active programme:
+    a warning sign must never be lost to a form rule (docs/clinical-safety.md)."""
     errors: dict[str, list[str]] = {}
     if assignment is None:
         errors.setdefault("non_field_errors", []).append(
-            _("There is no active programme to log a session for.")
+            _("There is no programme to log a session for.")
+            if not stopped
+            else _(
+                "There is no programme to log a session for: report your symptoms with a "
+                "symptom report instead."
+            )
+        )
+    elif assignment.status != AssignmentStatus.ACTIVE and not stopped:
+        errors.setdefault("non_field_errors", []).append(
+            _("Your programme is paused or stopped: there is nothing to train now.")
         )
     if timezone.is_naive(performed_at):
         errors.setdefault("performed_at", []).append(_("Give a time with a time zone."))
     elif performed_at > timezone.now() + CLOCK_SKEW:
         errors.setdefault("performed_at", []).append(_("A session cannot be in the future."))
-    if not entries:
-        errors.setdefault("entries", []).append(_("Log at least one exercise."))
+    elif assignment is not None:
+        day = rules.local_day(performed_at, patient.time_zone)
+        today = rules.local_day(timezone.now(), patient.time_zone)
+        if day < assignment.start_date:
+            errors.setdefault("performed_at", []).append(
+                _("A session cannot be before the programme started (%(day)s).")
+                % {"day": formats.date_format(assignment.start_date)}
+            )
+        elif (today - day).days > settings.SESSION_BACKDATE_DAYS:
+            errors.setdefault("performed_at", []).append(
+                _("A session can be logged at most %(days)d days back.")
+                % {"days": settings.SESSION_BACKDATE_DAYS}
+            )
+    if not stopped:
+        if not entries:
+            errors.setdefault("entries", []).append(_("Log at least one exercise."))
+        for name, value in (("pain_after", pain_after), ("rpe", rpe)):
+            if value is None:
+                errors.setdefault(name, []).append(_("This field is required."))
+    elif assignment is not None and assignment.status != AssignmentStatus.ACTIVE and entries:
+        errors.setdefault("entries", []).append(
+            _("Your programme is paused or stopped: log only the warning signs.")
+        )
     if assignment is not None:
         seen = set()
         for index, entry in enumerate(entries):
@@ -374,21 +552,25 @@ def session_log_create(
     patient: Patient,
     performed_at: datetime,
     pain_before: int,
-    pain_after: int,
-    rpe: int,
+    pain_after: int | None = None,
+    rpe: int | None = None,
     notes: str = "",
-    red_flag_saddle_numbness: bool = False,
-    red_flag_bladder_bowel: bool = False,
-    red_flag_leg_weakness: bool = False,
-    entries: Sequence[Mapping],
+    red_flag_saddle_numbness: bool,
+    red_flag_bladder_bowel: bool,
+    red_flag_leg_weakness: bool,
+    entries: Sequence[Mapping] = (),
     idempotency_key: str | None = None,
     fingerprint: str = "",
 ) -> tuple[SessionLog, bool]:
     """Store a session with its exercise entries, its flags and the therapist's alerts, all or
-    nothing. Returns ``(session, created)``: a retry with the same Idempotency-Key returns the
-    first session; the same key with another body raises ``IdempotencyConflict``. A new
-    session comes back with ``entry_list``, its entries with their exercises, so the caller can
-    show it without another query."""
+    nothing. The three safety answers are required: an unanswered question is never a "no". A
+    yes stops the session there (entries, pain after and effort may be missing), stops the
+    programme and tells the therapist at once (docs/clinical-safety.md).
+
+    Returns ``(session, created)``: a retry with the same Idempotency-Key returns the first
+    session; the same key with another body raises ``IdempotencyConflict``. A new session comes
+    back with ``entry_list``, its entries with their exercises, so the caller can show it
+    without another query."""
     assignment, exercises, previous_id = _session_context(
         patient=patient, idempotency_key=idempotency_key
     )
@@ -397,17 +579,25 @@ def session_log_create(
         if previous.request_hash != fingerprint:
             raise IdempotencyConflict
         return previous, False
-    errors = _validate_session(
-        assignment=assignment, prescribed=exercises, performed_at=performed_at, entries=entries
-    )
-    if errors:
-        raise ValidationError(errors)
-
     red_flags = {
         "red_flag_saddle_numbness": red_flag_saddle_numbness,
         "red_flag_bladder_bowel": red_flag_bladder_bowel,
         "red_flag_leg_weakness": red_flag_leg_weakness,
     }
+    signs = [SESSION_RED_FLAGS[name] for name, said_yes in red_flags.items() if said_yes]
+    errors = _validate_session(
+        patient=patient,
+        assignment=assignment,
+        prescribed=exercises,
+        performed_at=performed_at,
+        entries=entries,
+        stopped=bool(signs),
+        pain_after=pain_after,
+        rpe=rpe,
+    )
+    if errors:
+        raise ValidationError(errors)
+
     session = SessionLog(
         patient=patient,
         assignment=assignment,
@@ -437,7 +627,7 @@ def session_log_create(
         pain_before=pain_before,
         pain_after=pain_after,
         exercise_pains=[row.pain for row in rows],
-        red_flags=[SESSION_RED_FLAGS[name] for name, said_yes in red_flags.items() if said_yes],
+        red_flags=signs,
     )
     session.flagged = bool(reasons)
     session.flag_reasons = [reason.code for reason in reasons]
@@ -457,8 +647,7 @@ def session_log_create(
     for row in rows:
         row.exercise = exercises[row.exercise_id]
     session.entry_list = rows
-    _raise_alerts(session=session, reasons=reasons)
-    red_flag_notify(session=session)
+    _raise_alerts(patient=patient, reasons=reasons, signs=signs, session=session)
     return session, True
 
 
@@ -480,30 +669,98 @@ def _full_clean(session: SessionLog, rows: Sequence[ExerciseEntry]) -> None:
         raise ValidationError(errors)
 
 
-def _raise_alerts(*, session: SessionLog, reasons: Sequence) -> None:
-    alerts = []
-    for reason in reasons:
-        alerts.append(
-            Alert(patient_id=session.patient_id, session=session, kind=reason.code, details=[])
-        )
-    Alert.objects.bulk_create(alerts)
-    signs = [sign for name, sign in SESSION_RED_FLAGS.items() if getattr(session, name)]
-    RedFlag.objects.bulk_create(
-        RedFlag(
-            patient_id=session.patient_id,
-            sign=sign,
-            source=RedFlagSource.SESSION,
+def _raise_alerts(
+    *,
+    patient: Patient,
+    reasons: Sequence,
+    signs: Sequence[str],
+    session: SessionLog | None = None,
+    report: SymptomReport | None = None,
+) -> list[Alert]:
+    """The therapist's alerts for a session or a symptom report, the red flags the patient
+    reported (which stop the programme), and the e-mails that must go out the same day."""
+    alerts = Alert.objects.bulk_create(
+        Alert(
+            patient=patient,
             session=session,
+            symptom_report=report,
+            kind=reason.code,
+            details=list(signs) if reason is rules.FlagReason.RED_FLAG else [],
         )
-        for sign in signs
+        for reason in reasons
     )
+    if signs:
+        RedFlag.objects.bulk_create(
+            RedFlag(
+                patient=patient,
+                sign=sign,
+                source=RedFlagSource.SESSION if session else RedFlagSource.SYMPTOM_REPORT,
+                session=session,
+                symptom_report=report,
+                recorded_by=patient.user,
+            )
+            for sign in signs
+        )
+        _programme_stop(patient=patient, by=patient.user, signs=signs)
+    urgent = [alert for alert in alerts if alert.kind in rules.SAME_DAY_FLAGS]
+    if urgent:
+        alerts_notify(alerts=urgent)
+    return alerts
+
+
+@transaction.atomic
+def symptom_report_create(
+    *,
+    patient: Patient,
+    red_flag_saddle_numbness: bool,
+    red_flag_bladder_bowel: bool,
+    red_flag_leg_weakness: bool,
+    pain: int,
+    notes: str = "",
+    reported_at: datetime | None = None,
+) -> SymptomReport:
+    """ "Something is wrong" on any day, with or without a programme: handled like the safety
+    questions of a session. A warning sign stops the programme and tells the therapist at once;
+    pain above the limit flags the report, above 5 the therapist hears the same day; a report
+    that is neither still reaches the therapist's alerts (docs/clinical-safety.md)."""
+    reported_at = reported_at or timezone.now()
+    red_flags = {
+        "red_flag_saddle_numbness": red_flag_saddle_numbness,
+        "red_flag_bladder_bowel": red_flag_bladder_bowel,
+        "red_flag_leg_weakness": red_flag_leg_weakness,
+    }
+    signs = [SESSION_RED_FLAGS[name] for name, said_yes in red_flags.items() if said_yes]
+    report = SymptomReport(
+        patient=patient,
+        reported_at=reported_at,
+        local_date=rules.local_day(reported_at, patient.time_zone),
+        pain=pain,
+        notes=notes,
+        **red_flags,
+    )
+    report.full_clean(exclude=["patient"])
+    reasons = rules.session_flag_reasons(
+        pain_limit=patient.pain_limit,
+        pain_before=pain,
+        pain_after=None,
+        exercise_pains=[],
+        red_flags=signs,
+    )
+    report.flagged = bool(reasons)
+    report.flag_reasons = [reason.code for reason in reasons]
+    report.save()
+    alerts = _raise_alerts(patient=patient, reasons=reasons, signs=signs, report=report)
+    if not alerts:
+        Alert.objects.create(patient=patient, symptom_report=report, kind=FlagKind.SYMPTOM_REPORT)
+    return report
 
 
 @transaction.atomic
 def next_day_check_record(
     *, session: SessionLog, pain: int, notes: str = "", answered_at: datetime | None = None
 ) -> NextDayCheck:
-    """The 24-hour response: worse by 2 or more than before the session flags the session."""
+    """The 24-hour response: worse by 2 or more than before the session, or above 5, flags the
+    session and alerts the therapist the same day."""
     if hasattr(session, "next_day_check"):
         raise ValidationError(_("The next-day check for this session was already answered."))
     reasons = rules.next_day_flag_reasons(
@@ -523,9 +780,11 @@ def next_day_check_record(
         session.flagged = True
         session.flag_reasons = list(dict.fromkeys([*session.flag_reasons, *codes]))
         session.save(update_fields=["flagged", "flag_reasons"])
-        Alert.objects.bulk_create(
+        alerts = Alert.objects.bulk_create(
             Alert(patient_id=session.patient_id, session=session, kind=code) for code in codes
         )
+        # Worse by 2 or more, or above 5: the therapist hears the same day, not in the digest.
+        alerts_notify(alerts=[alert for alert in alerts if alert.kind in rules.SAME_DAY_FLAGS])
     return check
 
 

@@ -180,6 +180,7 @@ def test_changelist_actions_record_each_changed_assignment(
 ):
     from patients import services
 
+    services.screening_record(patient=make_patient(), screened_by=therapist, signs=[])
     second = services.assignment_create(
         patient=make_patient(), program=master, created_by=therapist
     )

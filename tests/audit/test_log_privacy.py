@@ -64,11 +64,15 @@ def test_a_patient_journey_logs_no_name_email_or_notes(
     user.set_password(PASSWORD)
     user.save(update_fields=["password"])
     other = make_patient(therapist=other_therapist)
+    services.screening_record(patient=other, screened_by=other_therapist, signs=[])
     other_assignment = services.assignment_create(
         patient=other, program=assignment.program, created_by=other_therapist
     )
     exercise_id = assignment.items.first().exercise_id
     other_session, _ = services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=False,
         patient=other,
         performed_at=timezone.now() - timedelta(hours=2),
         pain_before=1,

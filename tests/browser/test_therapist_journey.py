@@ -71,6 +71,9 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
     expect(page.locator("body")).to_contain_text("Two pain-free weeks, release work mastered.")
 
     services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=False,
         patient=patient,
         performed_at=timezone.now() - timedelta(hours=1),
         pain_before=2,

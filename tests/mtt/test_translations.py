@@ -242,6 +242,7 @@ def test_a_patient_sees_the_today_page_in_german(client, django_user_model):
         therapist=therapist,
         created_by=therapist,
     )
+    services.screening_record(patient=patient, screened_by=therapist, signs=[])
     services.assignment_create(
         patient=patient,
         program=Program.objects.get(slug="master"),

@@ -80,6 +80,7 @@ def master(db):
 
 @pytest.fixture
 def assignment(patient, master, therapist):
+    services.screening_record(patient=patient, screened_by=therapist, signs=[])
     return services.assignment_create(patient=patient, program=master, created_by=therapist)
 
 
@@ -93,6 +94,9 @@ def log_session():
             "exercise_id", flat=True
         )
         session, _created = services.session_log_create(
+            red_flag_saddle_numbness=False,
+            red_flag_bladder_bowel=False,
+            red_flag_leg_weakness=False,
             patient=assignment.patient,
             performed_at=performed_at or timezone.now() - timedelta(minutes=5),
             pain_before=pain_before,

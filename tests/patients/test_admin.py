@@ -53,6 +53,7 @@ def foreign(other_therapist, make_patient, master, log_session):
     """Another therapist's patient with an assignment, a flagged session, an alert and a red
     flag: everything a therapist must not see."""
     patient = make_patient(therapist=other_therapist, first_name="Fremd", last_name="Fremdling")
+    services.screening_record(patient=patient, screened_by=other_therapist, signs=[])
     assignment = services.assignment_create(
         patient=patient, program=master, created_by=other_therapist
     )
@@ -189,7 +190,9 @@ def test_the_patient_page_actions_answer_404_for_another_therapists_patient(
     response = therapist_client.post(patient_url(foreign["patient"], name), data)
 
     assert response.status_code == 404
-    assert not PhaseChange.objects.exclude(kind=PhaseChangeKind.START).exists()
+    assert not PhaseChange.objects.exclude(
+        kind__in=[PhaseChangeKind.START, PhaseChangeKind.STOP]
+    ).exists()
 
 
 def test_clearing_another_therapists_red_flag_answers_404(therapist_client, foreign):
@@ -220,7 +223,8 @@ def test_changelist_actions_ignore_selected_ids_of_other_therapists(
 
     assert response.status_code == 302
     assert Assignment.objects.get(pk=assignment.pk).status == AssignmentStatus.PAUSED
-    assert Assignment.objects.get(pk=foreign["assignment"].pk).status == AssignmentStatus.ACTIVE
+    # The foreign patient's red flag stopped that programme; the action left it alone.
+    assert Assignment.objects.get(pk=foreign["assignment"].pk).status == AssignmentStatus.STOPPED
 
 
 # --- creating a patient ---------------------------------------------------------------------
@@ -408,9 +412,9 @@ def test_regress_pause_and_resume_on_the_patient_page(therapist_client, assignme
 def test_the_advance_action_asks_for_a_reason_before_it_changes_anything(
     therapist_client, assignment, make_patient, master, therapist
 ):
-    second = services.assignment_create(
-        patient=make_patient(first_name="Berta"), program=master, created_by=therapist
-    )
+    berta = make_patient(first_name="Berta")
+    services.screening_record(patient=berta, screened_by=therapist, signs=[])
+    second = services.assignment_create(patient=berta, program=master, created_by=therapist)
     selected = [assignment.patient.pk, second.patient.pk]
 
     confirm = therapist_client.post(
@@ -643,6 +647,9 @@ def test_related_lists_cost_the_same_queries_for_20_and_200_patients(therapist, 
 def test_the_patient_page_query_count_does_not_grow_with_sessions(
     therapist_client, assignment, log_session
 ):
+    Assignment.objects.filter(pk=assignment.pk).update(
+        start_date=timezone.localdate() - timedelta(days=13)
+    )
     log_session(assignment)
     therapist_client.get(change_url(assignment.patient))  # warm the content-type cache
     small = _count_queries(therapist_client, change_url(assignment.patient))

@@ -28,6 +28,9 @@ from patients.rules import (
     pain_trend,
     pain_zone,
     readiness,
+    red_flag_advice,
+    screening_is_current,
+    screening_prompts,
     session_advice,
     session_flag_reasons,
     week_start,
@@ -460,11 +463,33 @@ def test_exercise_pain_above_the_limit_flags_but_at_the_limit_does_not():
     assert flags(exercise_pains=[3, 3]) == []
 
 
-def test_pain_after_above_the_limit_flags_only_when_the_session_raised_it():
+def test_pain_before_or_after_above_the_limit_flags_even_when_it_did_not_rise():
     assert flags(pain_before=3, pain_after=4) == [FlagReason.PAIN_ABOVE_LIMIT]
     assert flags(pain_before=None, pain_after=4) == [FlagReason.PAIN_ABOVE_LIMIT]
-    assert flags(pain_before=5, pain_after=5, exercise_pains=[]) == []
-    assert flags(pain_before=6, pain_after=4, exercise_pains=[]) == []
+    assert flags(pain_before=5, pain_after=5, exercise_pains=[]) == [FlagReason.PAIN_ABOVE_LIMIT]
+    assert flags(pain_before=4, pain_after=2, exercise_pains=[]) == [FlagReason.PAIN_ABOVE_LIMIT]
+    assert flags(pain_before=3, pain_after=3, exercise_pains=[3]) == []
+
+
+def test_steady_high_pain_is_in_the_high_risk_zone():
+    """8 before and 8 after with a limit of 3: above the limit and above 5, not a rise."""
+    assert flags(pain_before=8, pain_after=8, exercise_pains=[]) == [
+        FlagReason.PAIN_HIGH,
+        FlagReason.PAIN_ABOVE_LIMIT,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"pain_before": 6}, True),
+        ({"pain_after": 6}, True),
+        ({"exercise_pains": [1, 6]}, True),
+        ({"pain_before": 5, "pain_after": 5, "exercise_pains": [5]}, False),
+    ],
+)
+def test_any_pain_above_five_is_high(where, expected):
+    assert (FlagReason.PAIN_HIGH in flags(pain_limit=10, **where)) is expected
 
 
 @pytest.mark.parametrize(
@@ -482,6 +507,7 @@ def test_red_flag_comes_first_and_empty_answers_are_ignored():
         FlagReason.PAIN_ABOVE_LIMIT,
         FlagReason.PAIN_RISE,
     ]
+    assert flags(red_flags=["cauda_saddle"], pain_after=None) == [FlagReason.RED_FLAG]
 
 
 def test_flags_refuse_scores_off_the_scale():
@@ -525,7 +551,8 @@ def test_more_exercise_pain_never_removes_a_flag(limit, before, after, pains, mo
     ("pain", "zone"),
     [
         (0, "safe"),
-        (3, "safe"),
+        (2, "safe"),
+        (3, "acceptable"),
         (4, "acceptable"),
         (5, "acceptable"),
         (6, "too_high"),
@@ -573,10 +600,23 @@ def test_pain_flags_advise_less_load_staying_below_the_limit_and_calling_if_it_p
 
 
 def test_next_day_flags_advise_less_load_next_time():
-    assert session_advice([FlagReason.NEXT_DAY_WORSE, FlagReason.NEXT_DAY_PAIN_HIGH]) == [
+    assert session_advice([FlagReason.NEXT_DAY_WORSE]) == [
         Advice.LESS_LOAD_NEXT_TIME,
         Advice.CONTACT_IF_PERSISTS,
     ]
+    assert session_advice([FlagReason.NEXT_DAY_WORSE, FlagReason.NEXT_DAY_PAIN_HIGH]) == [
+        Advice.STOP_TODAY,
+        Advice.LESS_LOAD_NEXT_TIME,
+        Advice.CONTACT_IF_PERSISTS,
+    ]
+
+
+def test_high_pain_advises_not_to_go_on_today():
+    advice = session_advice([FlagReason.PAIN_HIGH, FlagReason.PAIN_ABOVE_LIMIT])
+    assert advice[0] is Advice.STOP_TODAY
+    assert Advice.STOP_TODAY.level == "warning"
+    with translation.override("en"):
+        assert "do not go on today" in str(Advice.STOP_TODAY.message)
     assert session_advice(["pain_rise", "next_day_worse"]) == [
         Advice.REDUCE_RANGE_OR_LOAD,
         Advice.LESS_LOAD_NEXT_TIME,
@@ -586,9 +626,67 @@ def test_next_day_flags_advise_less_load_next_time():
 
 
 def test_a_red_flag_overrides_all_other_advice():
-    assert session_advice(list(FlagReason)) == [Advice.STOP_AND_CONTACT]
+    assert session_advice(list(FlagReason), red_flags=["leg_weakness"]) == [
+        Advice.DOCTOR_TODAY,
+        Advice.PROGRAMME_STOPPED,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("signs", "expected"),
+    [
+        (["cauda_saddle"], [Advice.EMERGENCY_NOW, Advice.PROGRAMME_STOPPED]),
+        (["cauda_bladder"], [Advice.EMERGENCY_NOW, Advice.PROGRAMME_STOPPED]),
+        (["leg_weakness"], [Advice.DOCTOR_TODAY, Advice.PROGRAMME_STOPPED]),
+        (
+            ["leg_weakness", "cauda_bladder"],
+            [Advice.EMERGENCY_NOW, Advice.DOCTOR_TODAY, Advice.PROGRAMME_STOPPED],
+        ),
+        (["tumour_history"], [Advice.PROGRAMME_STOPPED]),
+        ([], []),
+    ],
+)
+def test_red_flag_advice_by_sign(signs, expected):
+    assert red_flag_advice(signs) == expected
+
+
+def test_emergency_advice_is_unmistakable():
+    """Cauda equina signs: the emergency department now and 112, never "today" or "contact"."""
     with translation.override("en"):
-        assert "doctor" in str(Advice.STOP_AND_CONTACT.message)
+        emergency = str(Advice.EMERGENCY_NOW.message)
+        assert "emergency department now" in emergency
+        assert "112" in emergency
+        assert "today" not in emergency
+        assert "doctor today" in str(Advice.DOCTOR_TODAY.message)
+    assert Advice.EMERGENCY_NOW.level == Advice.DOCTOR_TODAY.level == "urgent"
+    assert session_advice([FlagReason.RED_FLAG]) == [
+        Advice.EMERGENCY_NOW,
+        Advice.PROGRAMME_STOPPED,
+    ]
+
+
+@pytest.mark.parametrize(("last", "expected"), [(None, False), (0, True), (30, True), (31, False)])
+def test_a_programme_needs_a_screening_of_the_last_30_days(last, expected):
+    today = date(2026, 12, 2)
+    last_screened = None if last is None else today - timedelta(days=last)
+    assert screening_is_current(last_screened=last_screened, today=today, valid_days=30) is expected
+
+
+@pytest.mark.parametrize(
+    ("born", "chronic", "expected"),
+    [
+        (date(1976, 12, 2), False, []),  # 50 today: not over 50
+        (date(1976, 12, 1), False, []),
+        (date(1975, 12, 1), False, ["age_over_50"]),
+        (None, True, ["chronic_inflammatory"]),
+        (date(1941, 1, 1), True, ["age_over_50", "chronic_inflammatory"]),
+    ],
+)
+def test_screening_prompts_from_the_patient_record(born, chronic, expected):
+    prompts = screening_prompts(
+        date_of_birth=born, chronic_inflammatory_disease=chronic, today=date(2026, 12, 2)
+    )
+    assert prompts == expected
 
 
 def test_advice_refuses_unknown_codes():

@@ -52,6 +52,7 @@ def master():
 
 @pytest.fixture
 def assignment(new_patient, master, staff):
+    services.screening_record(patient=new_patient, screened_by=staff, signs=[])
     return services.assignment_create(patient=new_patient, program=master, created_by=staff)
 
 
@@ -65,6 +66,9 @@ def _log(patient, entries, **values):
         "pain_before": 2,
         "pain_after": 2,
         "rpe": 4,
+        "red_flag_saddle_numbness": False,
+        "red_flag_bladder_bowel": False,
+        "red_flag_leg_weakness": False,
     }
     return services.session_log_create(patient=patient, entries=entries, **(defaults | values))
 
@@ -93,6 +97,7 @@ def test_unresolved_red_flag_blocks_the_programme_until_cleared(new_patient, mas
         patient=new_patient, screened_by=staff, signs=[RedFlagSign.TUMOUR_HISTORY]
     )
 
+    services.screening_record(patient=new_patient, screened_by=staff, signs=[])
     with pytest.raises(ValidationError, match="unresolved red flag"):
         services.assignment_create(patient=new_patient, program=master, created_by=staff)
     with pytest.raises(ValidationError):
@@ -101,6 +106,7 @@ def test_unresolved_red_flag_blocks_the_programme_until_cleared(new_patient, mas
     services.red_flag_clear(
         red_flag=new_patient.red_flags.get(), cleared_by=staff, note="GP letter: cleared"
     )
+    services.screening_record(patient=new_patient, screened_by=staff, signs=[])
     assignment = services.assignment_create(patient=new_patient, program=master, created_by=staff)
 
     assert assignment.status == AssignmentStatus.ACTIVE
@@ -119,6 +125,7 @@ def test_assignment_starts_in_phase_one_with_its_exercises(assignment):
 
 
 def test_a_second_open_programme_is_refused(assignment, master, staff):
+    services.screening_record(patient=assignment.patient, screened_by=staff, signs=[])
     with pytest.raises(ValidationError, match="already has an open programme"):
         services.assignment_create(patient=assignment.patient, program=master, created_by=staff)
 
@@ -267,7 +274,7 @@ def test_next_day_check_worse_by_two_flags_the_session(assignment):
 
 
 def test_alerts_acknowledge_only_counts_open_ones(assignment, staff):
-    _log(assignment.patient, [_entry("lws-release-doppelball", pain=6)])
+    _log(assignment.patient, [_entry("lws-release-doppelball", pain=5)])
 
     first = services.alerts_acknowledge(alerts=Alert.objects.all(), acknowledged_by=staff)
     second = services.alerts_acknowledge(alerts=Alert.objects.all(), acknowledged_by=staff)

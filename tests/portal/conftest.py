@@ -39,6 +39,7 @@ def make_patient(therapist, username, *, phase=2, language="en", **profile):
     patient.user.set_password(PASSWORD)
     patient.user.save(update_fields=["password"])
     if phase:
+        services.screening_record(patient=patient, screened_by=therapist, signs=[])
         assignment = services.assignment_create(
             patient=patient,
             program=Program.objects.get(slug="master"),
@@ -56,6 +57,9 @@ def log_session(patient, *, days_ago=0, pain_before=2, pain_after=2, slugs=None,
     slugs = slugs or PHASE_2_EXERCISES[:1]
     ids = dict(Exercise.objects.filter(slug__in=slugs).values_list("slug", "pk"))
     session, _created = services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=False,
         patient=patient,
         performed_at=timezone.now() - timedelta(days=days_ago, minutes=5),
         pain_before=pain_before,

@@ -85,6 +85,7 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
     )
     flag = patient.red_flags.get()
     services.red_flag_clear(red_flag=flag, cleared_by=therapist, note=f"Dr. Arzt {note}")
+    services.screening_record(patient=patient, screened_by=therapist, signs=[])
     assignment = services.assignment_create(
         patient=patient,
         program=Program.objects.get(slug="master"),
@@ -96,6 +97,9 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
     logged = []
     for number in range(sessions):
         session, _created = services.session_log_create(
+            red_flag_saddle_numbness=False,
+            red_flag_bladder_bowel=False,
+            red_flag_leg_weakness=False,
             patient=patient,
             performed_at=timezone.now() - timedelta(days=sessions - number, minutes=3),
             pain_before=2,
