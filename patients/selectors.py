@@ -4,8 +4,9 @@ and hands the numbers to the pure functions in ``patients.rules``."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -377,3 +378,43 @@ def questionnaire_scores(*, patient: Patient) -> list[dict[str, object]]:
         for response in responses_for_patient(patient=patient).order_by("submitted_at", "id")
         if response.score is not None
     ]
+
+
+@dataclass(frozen=True)
+class SafetyState:
+    """What the patient must be told before anything else (docs/clinical-safety.md): the open red
+    flags (a stopped programme) and today's high pain, with the advice for them."""
+
+    open_signs: list[str]
+    high_pain_today: bool
+    advice: list[rules.Advice]
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.open_signs)
+
+
+def safety_state(*, patient: Patient, today: date) -> SafetyState:
+    """The open red flags and whether pain reached the high-risk zone today (a session, a
+    symptom report or a next-day check raised such an alert since the patient's midnight): one
+    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
+    it."""
+    midnight = datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
+    open_flags = RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
+    high = Alert.objects.filter(
+        patient=patient,
+        kind__in=[rules.FlagReason.PAIN_HIGH, rules.FlagReason.NEXT_DAY_PAIN_HIGH],
+        created_at__gte=midnight,
+    )
+    state = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(stopped=Exists(open_flags), high=Exists(high))
+        .values("stopped", "high")
+        .order_by()
+        .first()
+    ) or {"stopped": False, "high": False}
+    open_signs = sorted(set(open_flags.values_list("sign", flat=True))) if state["stopped"] else []
+    advice = rules.red_flag_advice(open_signs)
+    if not open_signs and state["high"]:
+        advice = [rules.Advice.STOP_TODAY]
+    return SafetyState(open_signs=open_signs, high_pain_today=state["high"], advice=advice)

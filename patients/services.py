@@ -378,8 +378,18 @@ def assignment_regress(*, assignment: Assignment, changed_by, reason: str) -> As
     )
 
 
+def _refresh_status(assignment: Assignment) -> None:
+    assignment.status = (
+        Assignment.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(pk=assignment.pk)
+    )
+
+
 @transaction.atomic
 def assignment_pause(*, assignment: Assignment, changed_by) -> Assignment:
+    # The stored status decides: a red flag may have stopped it since the caller read it.
+    _refresh_status(assignment)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ValidationError(_("Only an active programme can be paused."))
     assignment.status = AssignmentStatus.PAUSED
@@ -389,6 +399,7 @@ def assignment_pause(*, assignment: Assignment, changed_by) -> Assignment:
 
 @transaction.atomic
 def assignment_resume(*, assignment: Assignment, changed_by) -> Assignment:
+    _refresh_status(assignment)
     if assignment.status == AssignmentStatus.STOPPED:
         raise ValidationError(
             _("A red flag stopped this programme: record the medical clearance to resume it.")
