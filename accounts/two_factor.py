@@ -6,9 +6,13 @@ open it: after the password the admin asks for a code from an authenticator app
 code. A confirmed device can only be replaced by the practice admin deleting it in the admin
 ("TOTP devices"); knowing the password is not enough to enrol a new one.
 
-``ADMIN_REQUIRE_2FA`` (default on) switches the requirement; the embedded demo of ``make run``
-turns it off and says so. The REST API is not affected: its bearer tokens are obtained with the
-password and are themselves the API's second factor (hashed, expiring, revocable).
+The same second factor guards every other way to patient data: a staff member obtains an API
+token only with a current code (``POST /api/v1/auth/token/`` with ``otp``, see ``totp_check``) or
+from a verified admin session (the admin's "API tokens" page), and the API accepts a staff
+member's session cookie only once the session is verified (``patients.api.auth``).
+
+``ADMIN_REQUIRE_2FA`` (default on) switches all of this together; the embedded demo of
+``make run`` turns it off and says so (docs/security.md).
 """
 
 import base64
@@ -27,6 +31,11 @@ DEVICE_NAME = "Authenticator app"
 
 def required() -> bool:
     return settings.ADMIN_REQUIRE_2FA
+
+
+def required_for(user) -> bool:
+    """Staff (therapists, the practice admin) need the second factor; patients do not."""
+    return required() and bool(user.is_staff or user.is_superuser)
 
 
 def is_verified(user) -> bool:
@@ -75,6 +84,34 @@ def totp_verify(*, request, device: TOTPDevice, token: str) -> bool:
         return False
     _mark_verified(request, device)
     return True
+
+
+class CodeCheck:
+    """What ``totp_check`` found."""
+
+    OK = "ok"
+    NO_DEVICE = "no_device"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+
+
+@transaction.atomic
+def totp_check(*, user, token: str) -> str:
+    """Check a code against the user's confirmed device without a session (the API's token
+    login). The device's throttle applies as in the admin: while it holds, even the right code
+    is refused, and every wrong code doubles the wait. A code is accepted once."""
+    device = (
+        TOTPDevice.objects.select_for_update()
+        .filter(user=user, confirmed=True)
+        .order_by("pk")
+        .first()
+    )
+    if device is None:
+        return CodeCheck.NO_DEVICE
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        return CodeCheck.THROTTLED
+    return CodeCheck.OK if device.verify_token(token) else CodeCheck.WRONG
 
 
 def _mark_verified(request, device: TOTPDevice) -> None:

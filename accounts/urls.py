@@ -30,5 +30,6 @@ urlpatterns = [
         name="password_change",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("language/", views.language, name="language"),
 ]

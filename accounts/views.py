@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -18,6 +18,8 @@ from django.views.i18n import set_language
 from accounts import forms, services
 from accounts.language import SESSION_KEY, set_session_language
 from accounts.tokens import invitation_token, login_link_token
+from mtt.tokens import selectors as token_selectors
+from mtt.tokens import services as token_services
 from patients import services as patient_services
 from patients.portal.access import patient_required
 
@@ -137,7 +139,21 @@ def profile(request):
             response = redirect("profile")
             _set_language_cookie(response, patient.language)
             return response
-    return render(request, "accounts/profile.html", {"form": form, "patient": patient})
+    tokens = list(token_selectors.tokens_live_for_user(user=request.user))
+    return render(
+        request, "accounts/profile.html", {"form": form, "patient": patient, "tokens": tokens}
+    )
+
+
+@patient_required
+@require_POST
+def token_revoke(request, pk: int):
+    """The profile's "Apps signed in" list: revoke one of the patient's own API tokens (another
+    user's id answers 404). A plain form POST, CSRF-checked, no JavaScript needed."""
+    token = get_object_or_404(token_selectors.tokens_live_for_user(user=request.user), pk=pk)
+    token_services.token_revoke(token=token)
+    messages.success(request, _("The app is signed out."))
+    return redirect("profile")
 
 
 def _add_errors(form, error: ValidationError) -> None:

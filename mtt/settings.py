@@ -323,7 +323,8 @@ REST_FRAMEWORK = {
     # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "patients.api.auth.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # The login session; a staff member's needs the verified second factor (2FA).
+        "patients.api.auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

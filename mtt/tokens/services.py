@@ -13,6 +13,8 @@ from mtt.tokens.models import ApiToken
 
 TOKEN_PREFIX = "mtt_"  # noqa: S105 - not a secret: lets scanners and people spot a leaked token
 DEFAULT_TTL = timedelta(days=30)
+# Tokens made in the admin for an integration live at most this long (docs/security.md).
+MAX_INTEGRATION_TTL_DAYS = 365
 
 
 def token_digest(token: str) -> str:
@@ -24,9 +26,12 @@ def token_ttl() -> timedelta:
 
 
 @transaction.atomic
-def token_create(*, user, ttl: timedelta | None = None) -> tuple[ApiToken, str]:
+def token_create(*, user, ttl: timedelta | None = None, name: str = "") -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the stored row and the token, which exists only in this
-    answer. The user's dead tokens (expired or revoked) are dropped on the way."""
+    answer. The user's dead tokens (expired or revoked) are dropped on the way.
+
+    Whoever calls this has checked the credentials: the password (and for staff the TOTP code)
+    at ``POST /api/v1/auth/token/``, or a verified admin session on the admin's token page."""
     now = timezone.now()
     ApiToken.objects.filter(
         Q(expires_at__lte=now) | Q(revoked_at__isnull=False), user=user
@@ -34,6 +39,7 @@ def token_create(*, user, ttl: timedelta | None = None) -> tuple[ApiToken, str]:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken.objects.create(
         user=user,
+        name=name,
         digest=token_digest(token),
         prefix=token[: len(TOKEN_PREFIX) + 4],
         expires_at=now + (ttl or token_ttl()),
@@ -45,3 +51,11 @@ def token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+def tokens_revoke_all(*, user_id: int) -> int:
+    """Revoke every live token of the user (password changed, account deactivated, last
+    second-factor device removed); returns how many. One UPDATE."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

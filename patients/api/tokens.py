@@ -1,22 +1,28 @@
-"""``auth/token/``: obtain a bearer token with username (or e-mail) and password; revoke the
-token a request is made with. Login attempts are throttled per address and username, and
-repeated failures lock the username out from that address (django-axes, accounts/lockout.py)."""
+"""``auth/token/``: obtain a bearer token with username (or e-mail) and password — and for staff
+a code from their authenticator app (``otp``, accounts/two_factor.py) — or revoke the token a
+request is made with. Login attempts are throttled per address and username, and repeated
+failures (wrong passwords and wrong codes) lock the username out from that address (django-axes,
+accounts/lockout.py). ``auth/tokens/``: the caller's own live tokens, listed without secrets and
+revoked one by one."""
 
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from accounts import two_factor
 from accounts.lockout import lockout_message
-from mtt.tokens import services
+from mtt.tokens import selectors, services
 from mtt.tokens.models import ApiToken
 from patients.api.auth import BearerTokenAuthentication
+from patients.api.base import ApiMixin
 from patients.api.schema import ErrorSerializer
 
 
@@ -49,6 +55,17 @@ class LoginAddressThrottle(RateFromSettings):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+OTP_MISSING_MESSAGE = _(
+    "Staff accounts need the current 6-digit code from their authenticator app: send it as 'otp'."
+)
+OTP_WRONG_MESSAGE = _("This code is not valid. Send the current code from your authenticator app.")
+OTP_THROTTLED_MESSAGE = _("Too many wrong codes. Wait a moment, then send the current code.")
+NO_DEVICE_MESSAGE = _(
+    "This staff account has no authenticator app yet. Log in to the admin (/admin/) once to set "
+    "up two-factor authentication, then request a token with its code."
+)
+
+
 class LockedOut(exceptions.APIException):
     """Too many failed logins for this username from this address (django-axes)."""
 
@@ -62,6 +79,17 @@ class LockedOut(exceptions.APIException):
 class LoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "Staff (therapists, the practice admin): the current 6-digit code of the "
+            "authenticator app enrolled in the admin. Required for staff while two-factor "
+            "authentication is on (`ADMIN_REQUIRE_2FA`); patients leave it out. A wrong code "
+            "counts towards the lockout like a wrong password."
+        ),
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -117,11 +145,38 @@ class TokenView(APIView):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Unable to log in with the given credentials.")]}
             )
+        if two_factor.required_for(user):
+            self.check_second_factor(request, user, serializer.validated_data)
         row, token = services.token_create(user=user)
         # Not the user_logged_in signal: its receivers write to the session, and a token
         # login must leave no session behind.
         get_user_model()._default_manager.filter(pk=user.pk).update(last_login=timezone.now())
         return Response(TokenSerializer({"token": token, "expires": row.expires_at}).data)
+
+    def check_second_factor(self, request, user, data) -> None:
+        """Staff: the password is right; without a valid code there is still no token. A wrong
+        code is reported to django-axes as a failed login, so it counts towards the lockout of
+        this username and address like a wrong password."""
+        code = data.get("otp", "").strip()
+        if not code:
+            if two_factor.confirmed_device(user) is None:
+                raise exceptions.ValidationError({"otp": [NO_DEVICE_MESSAGE]})
+            raise exceptions.ValidationError({"otp": [OTP_MISSING_MESSAGE]})
+        result = two_factor.totp_check(user=user, token=code)
+        if result == two_factor.CodeCheck.OK:
+            return
+        if result == two_factor.CodeCheck.NO_DEVICE:
+            raise exceptions.ValidationError({"otp": [NO_DEVICE_MESSAGE]})
+        user_login_failed.send(
+            sender=__name__,
+            credentials={"username": data["username"]},
+            request=request._request,
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            raise LockedOut()
+        if result == two_factor.CodeCheck.THROTTLED:
+            raise exceptions.ValidationError({"otp": [OTP_THROTTLED_MESSAGE]})
+        raise exceptions.ValidationError({"otp": [OTP_WRONG_MESSAGE]})
 
     @extend_schema(
         request=None,
@@ -133,3 +188,48 @@ class TokenView(APIView):
             raise exceptions.NotAuthenticated()
         services.token_revoke(token=request.auth)
         return Response(status=204)
+
+
+class TokenInfoSerializer(serializers.ModelSerializer):
+    """A live token as its owner sees it in lists: never the token itself or its digest."""
+
+    name = serializers.CharField(source="label", read_only=True)
+    created = serializers.DateTimeField(source="created_at", read_only=True)
+    expires = serializers.DateTimeField(source="expires_at", read_only=True)
+    current = serializers.SerializerMethodField(
+        help_text="True for the token this request is sent with."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created", "expires", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token: ApiToken) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+class OwnTokensMixin(ApiMixin):
+    """The caller's own live tokens; another user's token answers 404. Open without consent to
+    the current text: ending one's own access is always possible."""
+
+    serializer_class = TokenInfoSerializer
+    consent_exempt = True
+
+    def get_queryset(self):
+        return selectors.tokens_live_for_user(user=self.request.user)
+
+
+@extend_schema(tags=["auth"])
+class TokenListView(OwnTokensMixin, generics.ListAPIView):
+    """The caller's live API tokens (apps and integrations signed in to the account), newest
+    first, without the secrets."""
+
+
+@extend_schema(tags=["auth"])
+class TokenDetailView(OwnTokensMixin, generics.RetrieveDestroyAPIView):
+    """One of the caller's live tokens; ``DELETE`` revokes it (204)."""
+
+    def perform_destroy(self, instance):
+        services.token_revoke(token=instance)

@@ -23,5 +23,7 @@ urlpatterns = [
     path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
     path("me/consent/", privacy_api.ConsentView.as_view(), name="me-consent"),
     path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", tokens.TokenListView.as_view(), name="auth-token-list"),
+    path("auth/tokens/<int:pk>/", tokens.TokenDetailView.as_view(), name="auth-token-detail"),
     *router.urls,
 ]

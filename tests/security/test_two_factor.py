@@ -1,6 +1,7 @@
 """Two-factor authentication in the admin (accounts/two_factor.py): after the password a staff
 member enrols an authenticator app or enters its code; without it no admin page, no patient
-data. The API's bearer tokens are unaffected."""
+data. The API's side of the second factor (token login with ``otp``, verified sessions) is in
+test_api_second_factor.py."""
 
 import io
 import re
@@ -10,7 +11,6 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.test import APIClient
 
 from tests.security.conftest import PASSWORD
 from tests.two_factor import confirmed_device, current_code, login_verified
@@ -149,21 +149,6 @@ def test_patients_and_visitors_get_no_two_factor_page(patient):
     assert response.status_code == 302
     assert "two-factor" not in response["Location"]
     assert not TOTPDevice.objects.exists()
-
-
-def test_api_tokens_need_no_second_factor(therapist, patient):
-    """Bearer tokens are the API's factor: obtained with the password, hashed at rest, expiring
-    and revocable (docs/security.md)."""
-    client = APIClient()
-    token = client.post(
-        "/api/v1/auth/token/", {"username": "t.weber", "password": PASSWORD}, format="json"
-    ).json()["token"]
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    response = client.get("/api/v1/patients/")
-
-    assert response.status_code == 200
-    assert response.json()["count"] == 1
 
 
 def test_switched_off_the_admin_opens_with_the_password_and_says_so(settings, therapist):

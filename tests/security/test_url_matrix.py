@@ -97,6 +97,7 @@ EXPECTED.update(
         "invitation_accept": EVERYONE,
         "password_change": SIGNED_IN,
         "profile": PORTAL,
+        "token_revoke": PORTAL_POST,  # the profile's "sign out this app" button
         "language": POST_ONLY,
         # portal
         "portal:today": PORTAL,
@@ -124,6 +125,8 @@ EXPECTED.update(
         "me-today": API_PATIENT,
         "me-profile": API_PATIENT,
         "auth-token": r(401, 401, 401, 401, 401, 401),  # POST obtains; DELETE needs the token
+        "auth-token-list": API_ALL,  # the caller's own tokens
+        "auth-token-detail": r(401, OK, 404, 404, 404, 404),  # anna's token: hers alone
         "patient-list": API_ALL,
         "patient-detail": API_OWN,
         "assignment-list": API_ALL,
@@ -235,6 +238,7 @@ EXPECTED.update(
         "admin:privacy_consentrecord_history": r(LOGIN, LOGIN, LOGIN, 403, INDEX, OK),
         "admin:otp_totp_totpdevice_config": SUPERUSER,  # shows the device's QR code
         "admin:otp_totp_totpdevice_qrcode": SUPERUSER,
+        "admin:tokens_apitoken_mine": STAFF,  # one's own API tokens (verified sessions only)
     }
 )
 
@@ -280,7 +284,7 @@ class Objects:
         self.next_day_check = NextDayCheck.objects.filter(session__patient=patient).first()
         self.habit = DailyHabit.objects.first()
         self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
-        token_create(user=patient.user)
+        self.token, _secret = token_create(user=patient.user)
         calendar_token_rotate(patient=patient)
         confirmed_device(world.therapist)
         self._extra_admin_objects()
@@ -385,6 +389,7 @@ class Objects:
                 return value
         own = {
             "admin:otp_totp_totpdevice_": confirmed_device(world.therapist).pk,
+            "auth-token-": self.token.pk,
             "portal:session_feedback": world.session.pk,
             "portal:questionnaire_result": world.response.pk,
             "patient-": world.patient.pk,
