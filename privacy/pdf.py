@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
@@ -38,6 +39,13 @@ HEADING_FILL = (228, 236, 242)
 
 # fontTools reports every step of subsetting the font at INFO: noise in the server's log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+# The safety questions of a symptom report, in the words the patient answered them.
+SYMPTOM_QUESTIONS = (
+    ("red_flag_saddle_numbness", _lazy("new numbness in the saddle area")),
+    ("red_flag_bladder_bowel", _lazy("bladder or bowel changes")),
+    ("red_flag_leg_weakness", _lazy("new leg weakness")),
+)
 
 
 def _font_dir() -> Path | None:
@@ -205,6 +213,11 @@ def export_pdf(document: dict) -> bytes:
         return _render(document, patient)
 
 
+def _or_dash(value) -> object:
+    """A session stopped at the safety questions has no "after" values."""
+    return "–" if value is None else value
+
+
 def _render(document: dict, patient: dict) -> bytes:
     name = f"{patient['first_name']} {patient['last_name']}".strip() or patient["username"]
     pdf = ExportDocument(title=_("Your data at MTT Rücken"), zone=patient["time_zone"])
@@ -285,6 +298,23 @@ def _render(document: dict, patient: dict) -> bytes:
         ),
         (27, 43, 25, 30, 27, 28),
     )
+    if document["symptom_reports"]:
+        pdf.heading(_("Symptom reports"), level=2)
+        pdf.rows(
+            [_("Reported"), _("Warning signs"), _("Pain"), _("Flags"), _("Notes")],
+            (
+                (
+                    pdf.when(report["reported_at"]),
+                    ", ".join(str(label) for field, label in SYMPTOM_QUESTIONS if report[field])
+                    or _("none"),
+                    report["pain"],
+                    ", ".join(_label(FlagKind, code) for code in report["flag_reasons"]) or "–",
+                    report["notes"],
+                )
+                for report in document["symptom_reports"]
+            ),
+            (27, 50, 12, 40, 51),
+        )
 
     pdf.heading(_("Programmes"))
     if not document["assignments"]:
@@ -356,8 +386,8 @@ def _render(document: dict, patient: dict) -> bytes:
                 pdf.when(session["performed_at"]),
                 session["phase"],
                 session["pain_before"],
-                session["pain_after"],
-                session["rpe"],
+                _or_dash(session["pain_after"]),
+                _or_dash(session["rpe"]),
                 session["next_day_check"]["pain"] if session["next_day_check"] else "–",
                 ", ".join(_label(FlagKind, code) for code in session["flag_reasons"]) or "–",
                 session["notes"],

@@ -28,6 +28,7 @@ from patients.models import (
     RedFlag,
     Screening,
     SessionLog,
+    SymptomReport,
 )
 from privacy.models import ConsentRecord
 from programs.models import Dosage
@@ -245,9 +246,28 @@ def patient_export(*, patient_id: int, now: datetime | None = None) -> dict:
                 )
             ],
             "screenings": [
-                {"screened_at": screening.screened_at, "notes": screening.notes}
+                {
+                    "screened_at": screening.screened_at,
+                    "prompts": screening.prompts,
+                    "notes": screening.notes,
+                }
                 for screening in Screening.objects.filter(patient=patient).order_by(
                     "screened_at", "pk"
+                )
+            ],
+            "symptom_reports": [
+                {
+                    "reported_at": report.reported_at,
+                    "red_flag_saddle_numbness": report.red_flag_saddle_numbness,
+                    "red_flag_bladder_bowel": report.red_flag_bladder_bowel,
+                    "red_flag_leg_weakness": report.red_flag_leg_weakness,
+                    "pain": report.pain,
+                    "notes": report.notes,
+                    "flagged": report.flagged,
+                    "flag_reasons": report.flag_reasons,
+                }
+                for report in SymptomReport.objects.filter(patient=patient).order_by(
+                    "reported_at", "pk"
                 )
             ],
             "red_flags": [
@@ -255,6 +275,7 @@ def patient_export(*, patient_id: int, now: datetime | None = None) -> dict:
                     "sign": flag.sign,
                     "source": flag.source,
                     "session": flag.session_id,
+                    "symptom_report": flag.symptom_report_id,
                     "notes": flag.notes,
                     "recorded_at": flag.recorded_at,
                     "cleared_at": flag.cleared_at,
@@ -268,6 +289,7 @@ def patient_export(*, patient_id: int, now: datetime | None = None) -> dict:
                 {
                     "kind": alert.kind,
                     "session": alert.session_id,
+                    "symptom_report": alert.symptom_report_id,
                     "details": alert.details,
                     "created_at": alert.created_at,
                     "acknowledged_at": alert.acknowledged_at,

@@ -85,7 +85,6 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
     )
     flag = patient.red_flags.get()
     services.red_flag_clear(red_flag=flag, cleared_by=therapist, note=f"Dr. Arzt {note}")
-    services.screening_record(patient=patient, screened_by=therapist, signs=[])
     assignment = services.assignment_create(
         patient=patient,
         program=Program.objects.get(slug="master"),
@@ -101,7 +100,8 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
             red_flag_bladder_bowel=False,
             red_flag_leg_weakness=False,
             patient=patient,
-            performed_at=timezone.now() - timedelta(days=sessions - number, minutes=3),
+            # Within the back-dating limit (docs/clinical-safety.md), however long the history.
+            performed_at=timezone.now() - timedelta(hours=(sessions - number) * 5, minutes=3),
             pain_before=2,
             pain_after=3 if number % 2 else 2,
             rpe=4 + number % 3,
@@ -118,6 +118,14 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
         )
         logged.append(session)
     services.next_day_check_record(session=logged[0], pain=3, notes=f"stiff {note}")
+    services.symptom_report_create(
+        patient=patient,
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=False,
+        pain=2,
+        notes=f"ache {note}",
+    )
     questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
     response_submit(
         patient=patient,

@@ -18,7 +18,7 @@ from tests.privacy.pdftext import pdf_text
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_QUERIES = 16
+EXPORT_QUERIES = 17
 
 
 def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
@@ -31,6 +31,8 @@ def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
     assert anna.note in profile["diagnosis"]
     assert profile["therapist"] == "Tanja"
     assert [s["notes"] for s in document["screenings"]] == [anna.note]
+    (report,) = document["symptom_reports"]
+    assert (report["pain"], report["notes"]) == (2, f"ache {anna.note}")
     (flag,) = document["red_flags"]
     assert flag["sign"] == "tumour_history" and anna.note in flag["clearance_note"]
     (assignment,) = document["assignments"]
