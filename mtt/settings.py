@@ -170,6 +170,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Failures are kept only while they count (AccessAttempt); no log of every successful login.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+# Failed logins are counted in the database, which every process shares (docs/operations.md).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -285,6 +287,28 @@ BROKER_VISIBILITY_TIMEOUT = env.int(
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = BROKER_VISIBILITY_TIMEOUT
 REMINDER_RETRY_CAP_SECONDS = min(3600, BROKER_VISIBILITY_TIMEOUT // 2)
+
+# One cache for every process (web workers, Celery), so that the login throttles and anything
+# else counted in the cache count once, not per gunicorn worker: Redis when REDIS_URL is set (keys
+# under CACHE_KEY_PREFIX, next to the broker's), otherwise a database table that
+# scripts/run.sh creates (`manage.py createcachetable`). The login lockout (django-axes) counts
+# in the database (AXES_HANDLER), shared as well. docs/operations.md "Cache".
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "mtt.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mtt"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "mtt_cache",
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mtt"),
+        }
+    }
 CELERY_BEAT_SCHEDULE = {
     # Every minute: escalate unacknowledged red flags and enqueue urgent e-mails that wait (for
     # example after a broker outage). docs/operations.md "The urgent path".

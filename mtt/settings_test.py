@@ -10,8 +10,20 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 # Playwright's sync API runs an event loop in the test thread; the live server is synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+import uuid
+
 from mtt.settings import *  # noqa: F403
-from mtt.settings import STORAGES
+from mtt.settings import CACHES, STORAGES
+
+# Each test process its own cache keys: parallel processes share one Redis database, and the
+# cache's clear() deletes only its own prefix (tests/conftest.py clears it at the end).
+# MTT_TEST_CACHE_PREFIX: one prefix for several processes (tests/mtt/test_shared_cache.py).
+CACHES = {
+    "default": {
+        **CACHES["default"],
+        "KEY_PREFIX": os.environ.get("MTT_TEST_CACHE_PREFIX") or f"test-{uuid.uuid4().hex[:12]}",
+    }
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -31,6 +31,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
 fi
 
 "$bin/python" manage.py migrate --noinput
+# The cache all processes share when there is no REDIS_URL (docs/operations.md "Cache").
+"$bin/python" manage.py createcachetable
 demo_logins=$("$bin/python" manage.py setup_demo)
 [[ -z $demo_logins ]] || printf '%s\n' "$demo_logins"
 

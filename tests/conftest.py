@@ -4,6 +4,19 @@ from django.contrib.auth import get_user_model
 from tests.two_factor import login_verified
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_keys_removed_at_the_end():
+    """The shared cache (Redis in `make test`) keeps no keys of this run: the test settings give
+    each process its own key prefix, and clear() deletes only that prefix (mtt/cache.py)."""
+    yield
+    from django.core.cache import caches
+
+    from mtt.cache import RedisCache
+
+    if isinstance(caches["default"], RedisCache):
+        caches["default"].clear()
+
+
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser(
