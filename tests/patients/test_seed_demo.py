@@ -102,6 +102,17 @@ def test_small_run_builds_a_practice_with_every_phase_and_consistent_logs():
         assert assignment.program == master
         assert assignment.current_phase.number == phase
         history = list(assignment.phase_changes.order_by("changed_at"))
+        if number == 5:  # reported leg weakness yesterday: stopped until clearance
+            assert history.pop().kind == "stop"
+            assert assignment.status == "stopped"
+            assert patient.red_flags.get().sign == "leg_weakness"
+            assert patient.symptom_reports.get().flag_reasons == [
+                "red_flag",
+                "pain_high",
+                "pain_above_limit",
+            ]
+        else:
+            assert assignment.status == "active" and not patient.red_flags.exists()
         assert [c.kind for c in history] == ["start"] + ["advance"] * (phase - 1)
         assert [c.to_phase.number for c in history] == list(range(1, phase + 1))
         assert all(c.reason for c in history)

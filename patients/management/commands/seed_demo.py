@@ -27,7 +27,7 @@ from django.db.models import JSONField
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from patients import demo
+from patients import demo, services
 from patients.models import (
     Alert,
     Assignment,
@@ -49,6 +49,10 @@ THERAPIST_GROUP = "Therapeut"
 DEMO_USERNAME = r"^(therapist|patient)[0-9]+$"
 PATIENTS_PER_BATCH = 500
 ROWS_PER_INSERT = 2000
+# The demo's patient5 reported a warning sign yesterday, through the same service a patient
+# uses, so the therapist sees a stopped programme, the urgent alert and its e-mail at once
+# (docs/clinical-safety.md).
+RED_FLAG_PATIENT = 5
 PROGRESS_FROM = 100  # show the progress line when at least this many patients are new
 
 
@@ -135,6 +139,8 @@ class Command(BaseCommand):
         )
         if password:
             user_model.objects.filter(username__regex=DEMO_USERNAME).update(password=password_hash)
+        if RED_FLAG_PATIENT in numbers:
+            _report_red_flag(RED_FLAG_PATIENT, now=now)
 
         self._report(
             therapists=therapists,
@@ -255,6 +261,19 @@ class Command(BaseCommand):
             else:
                 shown = "(password unchanged)"
             write(f"  {username} / {shown}   [{where}]")
+
+
+def _report_red_flag(number: int, *, now) -> None:
+    patient = Patient.objects.get(user__username=f"patient{number}")
+    services.symptom_report_create(
+        patient=patient,
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=True,
+        pain=6,
+        notes="Linkes Bein knickt seit gestern beim Treppensteigen weg.",
+        reported_at=now - timedelta(days=1),
+    )
 
 
 def _catalogue(program: Program) -> demo.Catalogue:
