@@ -1,4 +1,5 @@
-"""The patient's language setting wins over the browser's once they are logged in (SPEC §3).
+"""The patient's language setting wins over the browser's once they are logged in
+(docs/product.md, "Web pages").
 
 The language is copied into the session at login, so applying it costs no query per request:
 the session is read anyway to know who is logged in.

@@ -30,7 +30,7 @@ class Access:
 
 
 def is_audited(user) -> bool:
-    """Therapists and the practice admin are audited (SPEC §4); patients reading or logging
+    """Therapists and the practice admin are audited (docs/product.md); patients reading or logging
     their own data are not."""
     return bool(user is not None and user.is_authenticated and (user.is_staff or user.is_superuser))
 

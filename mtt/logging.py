@@ -1,4 +1,4 @@
-"""No personal data in logs (SPEC §4): a filter on every handler that rewrites each record
+"""No personal data in logs (docs/product.md): a filter on every handler that rewrites each record
 before it is written.
 
 The app's own log calls name ids and exception types only; this filter is the net under

@@ -39,7 +39,7 @@ def _broker_ok() -> bool:
 def health(request):
     """Liveness for load balancers and `docker compose`: 200 while the database answers. The
     broker is reported but does not fail the check: without it pages and logging still work and
-    reminders go out late (SPEC §4)."""
+    reminders go out late (docs/product.md, "Bad input, faults and data")."""
     database, broker = _database_ok(), _broker_ok()
     status = "ok" if database and broker else ("degraded" if database else "error")
     return JsonResponse(

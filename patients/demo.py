@@ -1,4 +1,4 @@
-"""Demo and scale data for ``manage.py seed_demo`` (SPEC §3): plans in memory, no database writes.
+"""Demo and scale data for ``manage.py seed_demo`` (docs/product.md): plans in memory, no writes.
 
 Each person's data comes from a random generator of its own, seeded with the run's seed and the
 person's number, so patient 100 looks the same whether it is created alone or among ten thousand,

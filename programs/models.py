@@ -129,7 +129,7 @@ class Dosage(models.Model):
         return {field: getattr(self, field) for field in self.DOSAGE_FIELDS}
 
     def apply_frequency_rules(self) -> None:
-        """Fill interval, target and maximum from the frequency (SPEC §1 scheduling rule)."""
+        """Fill interval, target and maximum from the frequency (docs/product.md, what is due)."""
         self.interval_days, self.weekly_target, self.weekly_max = FREQUENCY_RULES[self.frequency]
 
     @property

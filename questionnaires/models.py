@@ -3,7 +3,7 @@ bands, schedule) and the patients' responses with their computed scores.
 
 Definitions are edited in the admin or loaded from FHIR R4 ``Questionnaire`` JSON; the forms the
 product ships are own-worded forms that copy the structure and scoring of the published
-instruments, never their copyrighted texts (SPEC §1 principle 3). Scores come from
+instruments, never their copyrighted texts (docs/product.md, principle 3). Scores come from
 ``questionnaires.scoring``; responses are written by ``questionnaires.services``.
 """
 

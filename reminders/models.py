@@ -147,7 +147,7 @@ class Digest(DeliveryState):
 
 class ReminderRun(models.Model):
     """One selection run. The next run starts its window where this one ended, so runs missed
-    while the worker was down are caught up (SPEC §4: late, but once)."""
+    while the worker was down are caught up (docs/product.md: late, but once)."""
 
     started_at = models.DateTimeField(_("started"))
     window_start = models.DateTimeField(_("window from"))

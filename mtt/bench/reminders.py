@@ -1,7 +1,7 @@
-"""The reminder selection timed on 100 000 patients (SPEC §5), in its own database: seed_demo with
-two weeks of logs is enough history for due-ness (the scheduling rule looks back 21 days at
-most, and the selection reads only the current and previous local day besides), and it loads
-in a fraction of the time 26 weeks would take.
+"""The reminder selection timed on 100 000 patients (docs/product.md), in its own database:
+seed_demo with two weeks of logs is enough history for due-ness (the scheduling rule looks back
+21 days at most, and the selection reads only the current and previous local day besides), and
+it loads in a fraction of the time 26 weeks would take.
 
 Two windows on today's date (Europe/Berlin, where most demo patients live):
 - ``beat``: the 15-minute window of one beat run, ending at 18:00, the busiest reminder time

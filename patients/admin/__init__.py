@@ -1,5 +1,6 @@
-"""The therapist admin (SPEC §2): each therapist sees and changes only their own patients and
-those patients' sessions, alerts, assignments and red flags; the practice admin sees everything.
+"""The therapist admin (docs/product.md, "Who can do what"): each therapist sees and changes
+only their own patients and those patients' sessions, alerts, assignments and red flags; the
+practice admin sees everything.
 
 One module per screen: ``patient`` (the Patient admin) with ``patient_list`` (its columns and
 filters) and ``patient_page`` (the patient page and its POST endpoints), ``clinical`` (alerts,

@@ -1,4 +1,4 @@
-"""Object-level scoping for the therapist admin (SPEC §2).
+"""Object-level scoping for the therapist admin (docs/product.md, "Who can do what").
 
 Every admin of patient data filters its queryset through ``Patient.objects.for_user``, the one
 scoping rule the portal and the API use too. Changelists, search, autocomplete, actions, history,

@@ -32,7 +32,7 @@ def caller_patient(user) -> Patient | None:
 
 
 def patient_day(patient: Patient) -> date:
-    """Today in the patient's own calendar (SPEC §1)."""
+    """Today in the patient's own calendar (docs/product.md, what is due)."""
     return rules.local_day(timezone.now(), patient.time_zone)
 
 

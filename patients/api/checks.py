@@ -1,4 +1,4 @@
-"""``next-day-checks/``: the 24-hour response to a session (SPEC §1 principle 1)."""
+"""``next-day-checks/``: the 24-hour response to a session (docs/clinical-safety.md, section 4)."""
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema

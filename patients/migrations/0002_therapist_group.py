@@ -1,4 +1,4 @@
-"""The "Therapeut" group: what a therapist may do in the admin (SPEC §2).
+"""The "Therapeut" group: what a therapist may do in the admin (docs/product.md, "Who can do what").
 
 Model permissions only say *which kinds* of objects a therapist may touch; which patients they see
 is decided by ``Patient.objects.for_user`` in the admin querysets. Deleting patient data is left to

@@ -39,5 +39,5 @@ def patient_required(view):
 
 
 def patient_today(patient: Patient):
-    """Today in the patient's own calendar (SPEC §1: days are the patient's days)."""
+    """Today in the patient's own calendar (docs/product.md: days are the patient's days)."""
     return rules.local_day(timezone.now(), patient.time_zone)

@@ -1,4 +1,4 @@
-"""Load the three own-worded questionnaires the product ships (SPEC §1 principle 3):
+"""Load the three own-worded questionnaires the product ships (docs/product.md, principle 3):
 
 - ``nrs-pain-week``: average back pain over the last seven days, one item 0–10;
 - ``disability-index``: everyday limitation, ten areas scored 0–5, result in percent — the

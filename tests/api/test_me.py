@@ -1,4 +1,4 @@
-"""me/today/ (SPEC §3 shape) and me/profile/ (settings, calendar feed)."""
+"""me/today/ (the shape docs/product.md fixes) and me/profile/ (settings, calendar feed)."""
 
 import pytest
 from django.utils import timezone

@@ -74,7 +74,7 @@ def session_body(world, count):
 
 @pytest.mark.parametrize(("key", "budget"), [(None, 6), ("retry-key", 8)])
 def test_posting_a_session_costs_the_same_for_any_number_of_entries(world, call, key, budget):
-    """SPEC §5: POST sessions/ within 8 queries whatever the number of entries. Counted inside
+    """docs/product.md: POST sessions/ within 8 queries for any number of entries. Counted inside
     the test's transaction, where the service's transaction is a SAVEPOINT/RELEASE pair; in
     production it is BEGIN/COMMIT, which CaptureQueriesContext counts too: the same numbers."""
     call(PATIENT, "get", "/api/v1/me/today/")
@@ -111,7 +111,7 @@ def test_a_replayed_post_answers_the_first_session_within_the_budget(world, call
 
 @pytest.mark.parametrize(("url", "budget"), [("/api/v1/me/today/", 5), ("/api/v1/sessions/", 4)])
 def test_the_busiest_reads_cost_the_same_whatever_the_data_size(crowd, call, url, budget):
-    """SPEC §5: ten times the sessions, more patients and habit ticks change nothing."""
+    """docs/product.md: ten times the sessions, more patients and habit ticks change nothing."""
 
     def count():
         with CaptureQueriesContext(connection) as queries:

@@ -1,5 +1,5 @@
 """Each endpoint × role (anonymous, patient, another patient, therapist, another therapist,
-practice admin) with the status SPEC §2 asks for: another user's object answers 404."""
+practice admin) with the status docs/product.md asks for: another user's object answers 404."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""POST sessions/ (SPEC §3 body, flags, idempotency, SPEC §4 validation) and the session list."""
+"""POST sessions/ (body, flags, idempotency and validation as docs/product.md states them) and
+the session list."""
 
 from datetime import date, timedelta
 
@@ -139,7 +140,7 @@ def test_an_overlong_idempotency_key_answers_400(world, call):
     assert stored() == before
 
 
-# --- SPEC §4: bad input answers 400 with a message per field and writes nothing --------------
+# --- docs/product.md: bad input answers 400 with a message per field and writes nothing -------
 
 
 def future(world):

@@ -1,6 +1,6 @@
-"""No personal data in logs (SPEC §4): a whole patient journey, with every log record captured
-at DEBUG, never logs the patient's name, e-mail address or free-text notes — and the filter on
-the configured handlers redacts what a library might log."""
+"""No personal data in logs (docs/product.md): a whole patient journey, with every log record
+captured at DEBUG, never logs the patient's name, e-mail address or free-text notes — and the
+filter on the configured handlers redacts what a library might log."""
 
 import logging
 import sys

@@ -1,4 +1,5 @@
-"""The pure domain rules of SPEC §1: examples for each rule, then properties checked by hypothesis.
+"""The pure domain rules (docs/product.md, docs/clinical-safety.md): examples for each rule,
+then properties checked by hypothesis.
 
 No database: these run in milliseconds and pin the rules every layer relies on.
 """
@@ -39,7 +40,7 @@ from patients.rules import (
 # Hypothesis: modest example counts, and no example database written into the checkout.
 FAST = settings(max_examples=150, deadline=None, database=None)
 
-# SPEC §1 scheduling table: frequency → (interval_days, weekly_target, weekly_max).
+# The scheduling table of docs/product.md: frequency → (interval_days, weekly_target, weekly_max).
 SPEC_RULES = {
     "daily": (1, Decimal(7), 7),
     "every_2_days": (2, Decimal("3.5"), 4),
@@ -249,7 +250,7 @@ DONE = st.lists(DAYS, max_size=30)
 
 
 def oracle_is_due(the_day, done, interval, weekly_max):
-    """SPEC §1 restated with isocalendar(), independently of the implementation."""
+    """The due rule of docs/product.md restated with isocalendar(), apart from the code."""
     past = [d for d in done if d <= the_day]
     if past and (the_day - max(past)).days < interval:
         return False

@@ -1,4 +1,5 @@
-"""``manage.py seed_demo`` (SPEC §3 "Demo and scale data"): small runs, a few seconds in all."""
+"""``manage.py seed_demo`` (docs/product.md, "Demo and scale data"): small runs, a few
+seconds in all."""
 
 import hashlib
 import io

@@ -27,7 +27,7 @@ PHASES = {
 }
 
 # Table IV: reps, duration, tempo, sets and unit, rest, frequency, plus the scheduling numbers
-# (interval days, weekly target, weekly maximum) that SPEC §1 derives from the frequency.
+# (interval days, weekly target, weekly maximum) that docs/product.md derives from the frequency.
 GOALS = {
     "faszien-hydratation": {
         "name_de": "Faszien-Hydratation",

@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from tests.api.conftest import PASSWORD, make_patient, make_therapist, world
 
-__all__ = ["PASSWORD", "world"]  # world: the six roles of SPEC §2 (tests/api/conftest.py)
+__all__ = ["PASSWORD", "world"]  # world: the six roles of docs/product.md (tests/api/conftest.py)
 
 
 @pytest.fixture(autouse=True)

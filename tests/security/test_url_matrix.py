@@ -1,4 +1,4 @@
-"""Who may open which URL: every pattern of the URLconf, for every role of SPEC §2.
+"""Who may open which URL: every pattern of the URLconf, for every role of docs/product.md.
 
 The patterns are read from the resolver (admin and API included), so a new URL fails this test
 until it has a row in ``EXPECTED``. Object URLs are built with the objects of ``anna`` (the

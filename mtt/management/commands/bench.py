@@ -1,4 +1,4 @@
-"""``manage.py bench``: the benchmark of ``make bench`` (SPEC §5; scripts/bench.sh runs it).
+"""``manage.py bench``: the benchmark of ``make bench`` (docs/product.md; scripts/bench.sh runs it).
 
 ``--part web`` (with ``DJANGO_SETTINGS_MODULE=mtt.settings_bench`` and the scale data): counts
 SQL queries per request for every row, serves the app with gunicorn as in production, waits for

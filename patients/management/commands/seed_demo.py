@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: a demo practice or scale data (SPEC §3 "Demo and scale data").
+"""``manage.py seed_demo``: a demo practice or scale data (docs/product.md, "Demo and scale data").
 
 Therapists ``therapist1…`` and patients ``patient1…`` with weeks of session logs, planned by
 ``patients.demo`` and written in batches of patients: one transaction and one bulk insert per

@@ -1,4 +1,5 @@
-"""`manage.py send_reminders [--now ISO-8601] [--dry-run]` (SPEC §3, Operations).
+"""`manage.py send_reminders [--now ISO-8601] [--dry-run]` (docs/product.md, "Commands";
+docs/operations.md).
 
 Runs the beat task's selection at an instant and enqueues what it selects, or lists it. Without
 ``--now`` it is exactly the beat run (window from the previous run until now), for cron-style
