@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_digest
+from mtt.tokens.services import token_create, token_digest
 from tests.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +138,90 @@ def test_login_is_throttled_per_address(world, settings):
     answers = [login(name).status_code for name in ("anna", "berta", "carla")]
 
     assert answers == [200, 200, 429]
+
+
+# --- auth/tokens/: the caller's own tokens ----------------------------------------------------
+LIST = "/api/v1/auth/tokens/"
+
+
+def test_the_list_shows_the_callers_live_tokens_without_secrets(world):
+    current = login("anna").json()["token"]
+    other = login("anna").json()["token"]
+    revoked = login("anna").json()["token"]
+    bearer(revoked).delete(URL)
+    login("berta")  # another patient's
+    named, _secret = token_create(user=world.patient.user, name="Kalender")
+    ApiToken.objects.filter(pk=named.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = bearer(current).get(LIST)
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [row["prefix"] for row in rows] == [
+        ApiToken.objects.get(digest=token_digest(token)).prefix for token in (other, current)
+    ]
+    fields = {"id", "name", "prefix", "created", "expires", "current"}
+    assert all(set(row) == fields for row in rows)
+    assert [row["current"] for row in rows] == [False, True]
+    assert rows[0]["name"] == "API login"
+    for token in (current, other):
+        assert token not in response.text
+        assert token_digest(token) not in response.text
+
+
+def test_delete_revokes_one_own_token_and_another_users_id_answers_404(world):
+    own = login("anna").json()["token"]
+    spare = login("anna").json()["token"]
+    foreign = login("berta").json()["token"]
+    spare_id = ApiToken.objects.get(digest=token_digest(spare)).pk
+    foreign_id = ApiToken.objects.get(digest=token_digest(foreign)).pk
+
+    for_someone_else = bearer(own).delete(f"{LIST}{foreign_id}/")
+    read_someone_else = bearer(own).get(f"{LIST}{foreign_id}/")
+    revoked = bearer(own).delete(f"{LIST}{spare_id}/")
+
+    assert for_someone_else.status_code == read_someone_else.status_code == 404
+    assert bearer(foreign).get("/api/v1/me/today/").status_code == 200
+    assert revoked.status_code == 204
+    assert bearer(spare).get("/api/v1/me/today/").status_code == 401
+    assert bearer(own).get("/api/v1/me/today/").status_code == 200
+    assert bearer(own).delete(f"{LIST}{spare_id}/").status_code == 404  # already gone
+
+
+def test_staff_list_and_revoke_their_own_tokens_too(world):
+    own, secret = token_create(user=world.therapist, name="Praxissoftware")
+    patients_token, _secret = token_create(user=world.patient.user)
+
+    listed = bearer(secret).get(LIST).json()["results"]
+    foreign = bearer(secret).delete(f"{LIST}{patients_token.pk}/")
+
+    assert [(row["id"], row["name"]) for row in listed] == [(own.pk, "Praxissoftware")]
+    assert foreign.status_code == 404
+    assert bearer(secret).delete(f"{LIST}{own.pk}/").status_code == 204
+    assert bearer(secret).get(LIST).status_code == 401
+
+
+def test_the_browser_session_revokes_with_csrf_only(world):
+    token, _secret = token_create(user=world.patient.user)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.patient.user)
+
+    assert client.get(LIST).json()["results"][0]["id"] == token.pk
+    assert client.delete(f"{LIST}{token.pk}/").status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_the_token_list_uses_a_fixed_number_of_queries(world):
+    secret = login("anna").json()["token"]
+    bearer(secret).get(LIST)
+    with CaptureQueriesContext(connection) as few:
+        bearer(secret).get(LIST)
+    for _ in range(8):
+        token_create(user=world.patient.user)
+
+    with CaptureQueriesContext(connection) as many:
+        response = bearer(secret).get(LIST)
+
+    assert len(response.json()["results"]) == 9
+    assert len(many) == len(few) <= 3
