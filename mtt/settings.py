@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "patients.api.middleware.ApiErrorsMiddleware",  # first: every error under /api/ is JSON
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -351,8 +352,10 @@ REST_FRAMEWORK = {
         "patients.api.auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "patients.api.base.PageNumbers",  # strict page numbers
     "PAGE_SIZE": 20,
+    # One JSON object per body, bounded in size and depth (patients/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["patients.api.parsers.JSONObjectParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "patients.api.schema.AutoSchema",

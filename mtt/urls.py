@@ -22,5 +22,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
-# An unknown URL under /api/ answers JSON; everything else gets the site's 404 page.
+# Under /api/ every error answers JSON (docs/api.md "Errors"); everything else gets the site's
+# pages. A body over the upload limit is a 400 to Django and a 413 here; a database outage, 503.
+handler400 = "patients.api.errors.bad_request"
+handler403 = "patients.api.errors.permission_denied"
 handler404 = "patients.api.errors.not_found"
+handler500 = "patients.api.errors.server_error"

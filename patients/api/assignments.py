@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from audit.api_mixins import AuditedViewSetMixin
@@ -19,6 +18,7 @@ from patients.api.base import (
     IdFilter,
     IsTherapist,
     LazyFilterBackend,
+    OrderingFilter,
     TherapistWrites,
     patient_day,
 )

@@ -1,6 +1,7 @@
 """What every API resource shares: who may call it, pagination, lazy filtering, the caller's
 patient profile and day."""
 
+import re
 from datetime import date
 
 from django import forms
@@ -9,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.filters import OrderingFilter as DrfOrderingFilter
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from patients import rules
+from patients.api.parsers import JSONObjectParser
 from patients.models import Patient
 from privacy.services import consent_current_version, consent_required
 
@@ -77,22 +78,98 @@ class LocalTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
-class Pagination(PageNumberPagination):
+# The largest key a column can hold on both databases (bigint on PostgreSQL, SQLite's INTEGER):
+# a larger id in a query or a body answers 400, never an overflow in the database driver.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 2**31 - 1
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,20}")
+
+
+def query_int(request, name: str, *, minimum: int, maximum: int) -> int | None:
+    """A whole number from the query string (None when the parameter is absent); anything else,
+    or a number out of bounds, answers 400 naming the parameter."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not WHOLE_NUMBER.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+        raise exceptions.ValidationError(
+            {
+                name: [
+                    _("Enter a whole number from %(minimum)d to %(maximum)d.")
+                    % {"minimum": minimum, "maximum": maximum}
+                ]
+            }
+        )
+    return int(raw)
+
+
+class PageNumbers(PageNumberPagination):
+    """Pages by number, strictly: ``page`` and ``page_size`` that are no whole number or out of
+    bounds answer 400 (DRF would quietly use another page size and answer 404 for "abc"); a
+    page past the last answers 404. The schema states the same bounds. The catalogue's
+    pagination (``DEFAULT_PAGINATION_CLASS``); the patient-data lists use ``Pagination``."""
+
+    page_query_description = "Page number (from 1); past the last page answers 404."
+
+    def get_page_number(self, request, paginator):
+        number = query_int(request, self.page_query_param, minimum=1, maximum=MAX_PAGE)
+        return 1 if number is None else number
+
+    def get_page_size(self, request):
+        if not self.page_size_query_param:
+            return self.page_size
+        size = query_int(request, self.page_size_query_param, minimum=1, maximum=self.max_page_size)
+        return self.page_size if size is None else size
+
+    def get_schema_operation_parameters(self, view):
+        return bounded_parameters(
+            super().get_schema_operation_parameters(view),
+            {self.page_query_param: MAX_PAGE, self.page_size_query_param: self.max_page_size},
+        )
+
+
+def bounded_parameters(parameters: list[dict], maximum: dict) -> list[dict]:
+    """Query parameters with ``{"type": "integer", "minimum": 1, "maximum": …}`` for the named
+    ones."""
+    for parameter in parameters:
+        if parameter["name"] in maximum:
+            parameter["schema"] = {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": maximum[parameter["name"]],
+            }
+    return parameters
+
+
+class CursorPages(CursorPagination):
+    """Cursor pagination with the same strict ``page_size`` as ``PageNumbers``; a cursor that
+    was not handed out answers 404."""
+
+    get_page_size = PageNumbers.get_page_size
+
+    def get_schema_operation_parameters(self, view):
+        return bounded_parameters(
+            super().get_schema_operation_parameters(view),
+            {self.page_size_query_param: self.max_page_size},
+        )
+
+
+class Pagination(PageNumbers):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    page_query_description = "Page number (from 1)."
-    page_size_query_description = "Results per page (at most 100; default 20)."
+    page_size_query_description = "Results per page (1–100; default 20)."
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
-    """An id in a query parameter: a whole number, so a fraction answers 400."""
+    """An id in a query parameter: a whole number from 1 to ``MAX_ID``, else 400."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 
@@ -107,6 +184,53 @@ class LazyFilterBackend(DjangoFilterBackend):
         ):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class OrderingFilter(DrfOrderingFilter):
+    """``?ordering=<name>`` or ``-<name>``, one of the names in the view's ``ordering_fields``:
+    a list of model fields, or a dict of public names → the field path each sorts by
+    (``{"last_name": "user__last_name"}``). The schema lists every accepted value as an enum;
+    anything else answers 400 (DRF would ignore it), and ``id`` breaks ties so pages are stable.
+    """
+
+    def public_fields(self, view) -> dict[str, str]:
+        fields = getattr(view, "ordering_fields", None) or []
+        if isinstance(fields, dict):
+            return dict(fields)
+        return {name: name for name in fields}
+
+    def accepted_values(self, view) -> list[str]:
+        names = list(self.public_fields(view))
+        return [value for name in names for value in (name, f"-{name}")]
+
+    def get_ordering(self, request, queryset, view):
+        value = request.query_params.get(self.ordering_param, "").strip()
+        if not value:
+            return self.get_default_ordering(view)
+        fields = self.public_fields(view)
+        name = value.removeprefix("-")
+        if name not in fields:
+            raise exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Unknown ordering. Use one of: %(values)s.")
+                        % {"values": ", ".join(self.accepted_values(view))}
+                    ]
+                }
+            )
+        direction = "-" if value.startswith("-") else ""
+        return [f"{direction}{fields[name]}", f"{direction}id"]
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort by this field; a leading `-` sorts descending.",
+                "schema": {"type": "string", "enum": self.accepted_values(view)},
+            }
+        ]
 
 
 class ConsentRequired(exceptions.PermissionDenied):
@@ -131,7 +255,7 @@ class ApiMixin:
     everywhere but the views marked ``consent_exempt`` (consent and data export)."""
 
     permission_classes = [permissions.IsAuthenticated]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONObjectParser]
     pagination_class = Pagination
     filter_backends = [LazyFilterBackend]
     consent_exempt = False

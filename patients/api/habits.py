@@ -3,7 +3,6 @@ tick their own; therapists read a patient's with ``?patient=<id>``."""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,7 +11,14 @@ from rest_framework.response import Response
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import selectors, services
-from patients.api.base import ApiMixin, IsPatient, caller_patient, patient_day
+from patients.api.base import (
+    MAX_ID,
+    ApiMixin,
+    IsPatient,
+    caller_patient,
+    patient_day,
+    query_int,
+)
 from patients.models import HabitCheck, Patient
 
 
@@ -49,19 +55,19 @@ class HabitViewSet(AuditedViewSetMixin, ApiMixin, viewsets.GenericViewSet):
         return super().get_permissions()
 
     def _patient(self) -> Patient:
+        pk = query_int(self.request, "patient", minimum=1, maximum=MAX_ID)
         own = caller_patient(self.request.user)
         if own is not None:
             return own
-        raw = self.request.query_params.get("patient")
-        if raw is None or not raw.isdigit():
+        if pk is None:
             raise exceptions.ValidationError({"patient": [_("Name the patient: ?patient=<id>.")]})
-        return get_object_or_404(Patient.objects.for_user(self.request.user), pk=int(raw))
+        return get_object_or_404(Patient.objects.for_user(self.request.user), pk=pk)
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
                 "patient",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
                 description="Therapists: whose habits (required). Patients: ignored.",
             )
         ]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from audit.api_mixins import AuditedViewSetMixin
@@ -17,6 +17,7 @@ from patients.api.base import (
     IdFilter,
     LazyFilterBackend,
     LocalTimeField,
+    OrderingFilter,
     TherapistWrites,
     practice_day,
 )

@@ -13,14 +13,21 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import rules, services
 from patients.api.assignments import ScopedPatientField
-from patients.api.base import ApiMixin, Conflict, IdFilter, Pagination, scoped_patient
+from patients.api.base import (
+    MAX_ID,
+    ApiMixin,
+    Conflict,
+    CursorPages,
+    IdFilter,
+    Pagination,
+    scoped_patient,
+)
 from patients.api.schema import ErrorSerializer
 from patients.models import ExerciseEntry, NextDayCheck, Patient, SessionLog
 
@@ -32,7 +39,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
 class EntrySerializer(serializers.ModelSerializer):
     # A plain id, checked by the service against the prescription: a related field would cost
     # one query per entry.
-    exercise = serializers.IntegerField(source="exercise_id", min_value=1)
+    exercise = serializers.IntegerField(source="exercise_id", min_value=1, max_value=MAX_ID)
     load_kg = serializers.DecimalField(
         max_digits=5,
         decimal_places=1,
@@ -276,7 +283,7 @@ def session_queryset(user):
     )
 
 
-class SessionPagination(CursorPagination):
+class SessionPagination(CursorPages):
     """Newest first. A cursor stays correct while new sessions arrive, and costs no count."""
 
     ordering = ("-performed_at", "-id")

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -23,6 +22,7 @@ from mtt.tokens import selectors, services
 from mtt.tokens.models import ApiToken
 from patients.api.auth import BearerTokenAuthentication
 from patients.api.base import ApiMixin
+from patients.api.parsers import JSONObjectParser
 from patients.api.schema import ErrorSerializer
 
 
@@ -102,7 +102,7 @@ class TokenView(APIView):
     # Only the bearer token: a browser's session cookie must not turn a login into a CSRF case,
     # and DELETE revokes the token it is sent with.
     authentication_classes = [BearerTokenAuthentication]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONObjectParser]  # a non-object body is a 400 before the throttle
 
     def get_permissions(self):
         if self.request.method == "POST":

@@ -4,6 +4,7 @@ same exercise descriptions a practice hands out on paper), so an app can show it
 from django_filters import rest_framework as filters
 from rest_framework import permissions, viewsets
 
+from patients.api.base import IdFilter
 from programs import selectors
 from programs.api import serializers
 from programs.models import Exercise, Phase, TrainingGoal
@@ -28,7 +29,7 @@ class GoalViewSet(CatalogueViewSet):
 
 
 class ExerciseFilter(filters.FilterSet):
-    phase = filters.NumberFilter(field_name="phase__number", help_text="Phase number (1–4).")
+    phase = IdFilter(field_name="phase__number", help_text="Phase number (1–4).")
     goal = filters.CharFilter(field_name="goal__slug", help_text="Training goal slug.")
 
     class Meta:
