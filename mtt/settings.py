@@ -1,4 +1,5 @@
-"""Settings for MTT Rücken, read from environment variables only (README lists them).
+"""Settings for MTT Rücken, read from environment variables (README lists them) and, in local
+development, from the ``.env`` file ``make run`` writes (mtt/envfile.py says when it is read).
 
 Without any environment the project runs embedded (``make run``): SQLite under ``var/``, a Celery
 broker on the file system, e-mail on the console. ``DEBUG`` off means production: a missing
@@ -14,9 +15,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from mtt import envfile
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# The process environment first, then (development only, or when asked) a .env file.
+ENV_FILE_READ = envfile.load(BASE_DIR)
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -29,13 +34,17 @@ else:
     except ImproperlyConfigured as error:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (production). "
-            "Set DEBUG=true for local development."
+            "For local development run `make run` once (it writes a development .env) "
+            "or set DEBUG=true."
         ) from error
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves on; absolute links (e-mails, the calendar feed) follow it unless
+# SITE_URL names the public address.
+PORT = env.int("PORT", default=8000)
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
@@ -65,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mtt.metrics.MetricsMiddleware",  # outermost: counts and times every answer (/metrics)
     "patients.api.middleware.ApiErrorsMiddleware",  # first: every error under /api/ is JSON
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -245,7 +255,7 @@ if REDIS_URL:
 else:
     CELERY_BROKER_DIR = VAR_DIR / "celery"
     CELERY_BROKER_DIR.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"  # a host name: kombu warns without one
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
@@ -335,6 +345,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The practice (docs/clinical-safety.md): its name and phone number stand in the portal's footer,
+# in the urgent banner after a red flag and on the printed programme. ALERT_ESCALATION_HOURS: a
+# red-flag alert nobody acknowledged for this long is e-mailed to the practice admin.
+PRACTICE_NAME = env.str("PRACTICE_NAME", default="MTT Rücken")
+PRACTICE_PHONE = env.str("PRACTICE_PHONE", default="")
+ALERT_ESCALATION_HOURS = env.int("ALERT_ESCALATION_HOURS", default=4)
+# Clinical gates (patients/rules.py): a programme starts only after a screening this recent, and
+# a session may be logged at most this many days back (never before the programme started).
+SCREENING_VALID_DAYS = env.int("SCREENING_VALID_DAYS", default=30)
+SESSION_BACKDATE_DAYS = env.int("SESSION_BACKDATE_DAYS", default=14)
+
 # Privacy (privacy/, docs/security.md "Privacy"). CONSENT_VERSION names the consent text in
 # force; a patient who agreed to another version is asked again before using portal or API.
 # RETENTION_DAYS: patients without any activity for this long are erased (10 years: German
@@ -409,7 +430,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -424,7 +445,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "mtt.logging.RedactPersonalDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # ISO 8601 timestamps in UTC with offset, the same layout gunicorn's lines get.
+    "formatters": {"plain": {"()": "mtt.logging.IsoFormatter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
     },
@@ -433,6 +455,14 @@ LOGGING = {
         "django": {"level": "INFO"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # Celery's process pool (billiard) reports through this logger, without propagating.
+        "multiprocessing": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus metrics at /metrics (mtt/metrics.py, docs/operations.md "Metrics"): answered only to
+# `Authorization: Bearer <METRICS_TOKEN>`; without a token the URL does not exist (404).
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) lets the processes of one host
+# share their counters.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -26,6 +26,9 @@ from patients.models import Assignment, AssignmentStatus, Patient, PhaseChange, 
 from programs.api.serializers import ExerciseRefSerializer, PhaseRefSerializer
 from programs.models import Dosage, Program
 
+# Phase numbers are small positive numbers (PositiveSmallIntegerField).
+MAX_PHASE = 32767
+
 
 class ProgramRefSerializer(serializers.ModelSerializer):
     name = serializers.CharField()
@@ -95,7 +98,20 @@ class AssignmentCreateSerializer(serializers.Serializer):
     start_date = serializers.DateField(
         required=False, help_text="Defaults to today in the patient's time zone."
     )
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    start_phase = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_PHASE,
+        required=False,
+        allow_null=True,
+        help_text="The phase number to start in (default: the programme's first). Any other "
+        "needs a reason; the earlier phases' exercises are prescribed too.",
+    )
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Kept in the phase history; required when start_phase is not the first.",
+    )
 
 
 class PhaseMoveSerializer(serializers.Serializer):
@@ -181,6 +197,8 @@ class AssignmentViewSet(
 
     @extend_schema(responses={201: AssignmentDetailSerializer})
     def create(self, request, *args, **kwargs):
+        """Start a programme. Refused (400, ``non_field_errors``) for a patient without a
+        screening in the last 30 days, with an open red flag or with an open programme."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -189,6 +207,7 @@ class AssignmentViewSet(
             program=data["program"],
             created_by=request.user,
             start_date=data.get("start_date"),
+            start_phase=data.get("start_phase"),
             reason=data.get("reason", ""),
         )
         self.audit_write(AuditAction.ADD, assignment)

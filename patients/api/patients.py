@@ -2,10 +2,12 @@
 only themselves; the practice admin everyone. Another therapist's patient answers 404."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import Case, OuterRef, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
@@ -15,13 +17,19 @@ from patients import selectors, services
 from patients.api.base import (
     ApiMixin,
     IdFilter,
+    IsTherapist,
     LazyFilterBackend,
     LocalTimeField,
     OrderingFilter,
     TherapistWrites,
     practice_day,
 )
-from patients.models import Patient
+from patients.api.red_flags import (
+    ScreeningCreateSerializer,
+    ScreeningSerializer,
+    screening_answer,
+)
+from patients.models import OPEN_STATUSES, Assignment, AssignmentStatus, Patient, Screening
 
 PROFILE_FIELDS = [
     "date_of_birth",
@@ -50,6 +58,24 @@ def changed_fields(patient: Patient, values: dict, therapist) -> list[str]:
     return [*names, "therapist"] if therapist is not None else names
 
 
+def programme_annotations(queryset: QuerySet[Patient]) -> QuerySet[Patient]:
+    """The row's programme as the API states it, in the same query: the status of the open
+    programme (a stopped one included), else of the last one (completed), and the open
+    programme's phase."""
+    assignments = Assignment.objects.filter(patient=OuterRef("pk"))
+    open_first = assignments.order_by(
+        Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1)),
+        "-start_date",
+        "-id",
+    )
+    return queryset.annotate(
+        programme_status=Subquery(open_first.values("status")[:1]),
+        programme_phase=Subquery(
+            assignments.filter(status__in=OPEN_STATUSES).values("current_phase__number")[:1]
+        ),
+    )
+
+
 class StaffField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return get_user_model()._default_manager.filter(is_staff=True, is_active=True)
@@ -65,13 +91,25 @@ class PatientSerializer(serializers.ModelSerializer):
     )
     reminder_time = LocalTimeField(required=False, help_text="HH:MM, the patient's local time.")
     current_phase = serializers.IntegerField(
-        source="current_phase_number", read_only=True, allow_null=True
+        source="programme_phase",
+        read_only=True,
+        allow_null=True,
+        help_text="The open (active, paused or stopped) programme's phase number.",
     )
-    assignment_status = serializers.CharField(read_only=True, allow_null=True)
+    assignment_status = serializers.ChoiceField(
+        source="programme_status",
+        choices=AssignmentStatus.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="The open programme's status (stopped: an open red flag), else the last "
+        "programme's (completed); null: never had one.",
+    )
     last_session_at = serializers.DateTimeField(read_only=True, allow_null=True)
     sessions_14d = serializers.IntegerField(read_only=True)
     open_alerts = serializers.IntegerField(read_only=True)
-    open_red_flag = serializers.BooleanField(read_only=True)
+    open_red_flag = serializers.BooleanField(
+        read_only=True, help_text="A red flag is open: no training until clearance."
+    )
     adherence_14d = serializers.SerializerMethodField(
         help_text="Sessions done ÷ prescribed, last 14 days (0–1); null without a programme."
     )
@@ -110,7 +148,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
 class PatientFilter(filters.FilterSet):
     therapist = IdFilter(field_name="therapist_id", help_text="Therapist's user id.")
-    phase = IdFilter(field_name="current_phase_number", help_text="Current phase number (1–4).")
+    phase = IdFilter(field_name="programme_phase", help_text="Current phase number (1–4).")
 
     class Meta:
         model = Patient
@@ -144,8 +182,11 @@ class PatientViewSet(
     ordering = ["user__last_name", "user__first_name", "id"]
 
     def get_queryset(self):
-        return selectors.patient_changelist_annotations(
-            Patient.objects.for_user(self.request.user), today=practice_day()
+        patients = Patient.objects.for_user(self.request.user)
+        if self.action == "screenings":
+            return patients
+        return programme_annotations(
+            selectors.patient_changelist_annotations(patients, today=practice_day())
         )
 
     def _adherence(self, patients) -> dict:
@@ -165,6 +206,32 @@ class PatientViewSet(
         patient = self.get_queryset().get(pk=patient.pk)
         context = {**self.get_serializer_context(), "adherence": self._adherence([patient])}
         return Response(PatientSerializer(patient, context=context).data, status=status)
+
+    @extend_schema(request=ScreeningCreateSerializer, responses={201: ScreeningSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsTherapist])
+    def screenings(self, request, pk=None):
+        """Record a red-flag screening (docs/clinical-safety.md): each red flag found opens
+        (unless the same one is open), stops a running programme and blocks a new one until
+        clearance (``red-flags/{id}/clear/``). A programme starts only after a screening in
+        the last 30 days."""
+        patient = self.get_object()
+        serializer = ScreeningCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        screening = services.screening_record(
+            patient=patient,
+            screened_by=request.user,
+            signs=data["red_flags"],
+            prompts=data["prompts"],
+            notes=data["notes"],
+        )
+        self.audit_access(
+            AuditAction.ADD, patient_id=patient.pk, obj_type=Screening, obj_id=screening.pk
+        )
+        return Response(
+            screening_answer(screening, signs=data["red_flags"], screened_by=request.user),
+            status=201,
+        )
 
     def _therapist(self, data: dict, current):
         """Only the practice admin hands a patient to another therapist."""

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
-from patients import rules, services
+from patients import services
 from patients.api.assignments import ScopedPatientField
 from patients.api.base import (
     MAX_ID,
@@ -28,12 +28,16 @@ from patients.api.base import (
     Pagination,
     scoped_patient,
 )
+from patients.api.safety import AdviceSerializer, flag_advice, flag_labels
 from patients.api.schema import ErrorSerializer
 from patients.models import ExerciseEntry, NextDayCheck, Patient, SessionLog
 
 IDEMPOTENCY_KEY_MAX = SessionLog._meta.get_field("idempotency_key").max_length
 MAX_ENTRIES = 50
 REPLAY_HEADER = "Idempotent-Replayed"
+STOPPED_HELP = (
+    "Required, unless a safety question was answered yes (then it may be null or absent)."
+)
 
 
 class EntrySerializer(serializers.ModelSerializer):
@@ -78,16 +82,14 @@ class NextDayCheckRefSerializer(serializers.ModelSerializer):
         fields = ["id", "answered_at", "pain", "notes", "flagged"]
 
 
-class AdviceSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class SessionSerializer(serializers.ModelSerializer):
     phase = serializers.IntegerField(source="phase.number", help_text="Phase number.")
     flag_reasons = serializers.ListField(child=serializers.CharField())
+    flag_labels = serializers.SerializerMethodField(
+        help_text="A short label per flag reason, in the request's language."
+    )
     advice = serializers.SerializerMethodField(
-        help_text="What a flagged session tells the patient to do."
+        help_text="What a flagged session tells the patient to do, most urgent first."
     )
     # ``entry_list``: prefetched by ``session_queryset``, or set by the service on a new session.
     entries = EntryOutSerializer(many=True, source="entry_list")
@@ -111,6 +113,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "red_flag_leg_weakness",
             "flagged",
             "flag_reasons",
+            "flag_labels",
             "advice",
             "entries",
             "next_day_check",
@@ -138,6 +141,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "red_flag_leg_weakness": session.red_flag_leg_weakness,
             "flagged": session.flagged,
             "flag_reasons": [str(reason) for reason in session.flag_reasons],
+            "flag_labels": flag_labels(session.flag_reasons),
             "advice": self.get_advice(session),
             "entries": [_entry(entry) for entry in session.entry_list],
             "next_day_check": None
@@ -156,13 +160,13 @@ class SessionSerializer(serializers.ModelSerializer):
         """DRF's own representation from the declared fields (for the test of the above)."""
         return super().to_representation(session)
 
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_flag_labels(self, session) -> list[str]:
+        return flag_labels(session.flag_reasons)
+
     @extend_schema_field(AdviceSerializer(many=True))
     def get_advice(self, session) -> list[dict]:
-        known = [code for code in session.flag_reasons if code in rules.FlagReason]
-        return [
-            {"code": advice.code, "message": str(advice.message)}
-            for advice in rules.session_advice(known)
-        ]
+        return flag_advice(session)
 
     @extend_schema_field(NextDayCheckRefSerializer(allow_null=True))
     def get_next_day_check(self, session) -> dict | None:
@@ -199,10 +203,23 @@ class SessionCreateSerializer(serializers.ModelSerializer):
     patient = ScopedPatientField(
         required=False, help_text="Therapists name the patient; patients leave it out."
     )
-    red_flag_saddle_numbness = serializers.BooleanField(default=False)
-    red_flag_bladder_bowel = serializers.BooleanField(default=False)
-    red_flag_leg_weakness = serializers.BooleanField(default=False)
-    entries = EntrySerializer(many=True, max_length=MAX_ENTRIES)
+    # The safety questions, asked before any exercise: required, never taken as "no"
+    # (docs/clinical-safety.md). A yes saves the session as it is and stops the programme.
+    red_flag_saddle_numbness = serializers.BooleanField(
+        help_text="New numbness in the saddle area (between the legs)."
+    )
+    red_flag_bladder_bowel = serializers.BooleanField(
+        help_text="New changes in bladder or bowel control."
+    )
+    red_flag_leg_weakness = serializers.BooleanField(help_text="New or worsening leg weakness.")
+    entries = EntrySerializer(
+        many=True,
+        max_length=MAX_ENTRIES,
+        required=False,
+        default=list,
+        help_text="At least one, unless a safety question was answered yes (then it may be "
+        "empty or absent).",
+    )
 
     class Meta:
         model = SessionLog
@@ -218,6 +235,14 @@ class SessionCreateSerializer(serializers.ModelSerializer):
             "red_flag_leg_weakness",
             "entries",
         ]
+        extra_kwargs = {
+            "pain_after": {"help_text": STOPPED_HELP},
+            "rpe": {"help_text": "Effort, Borg CR10 0–10. " + STOPPED_HELP},
+            "performed_at": {
+                "help_text": "Not in the future, not before the programme started, at most "
+                "14 days back (SESSION_BACKDATE_DAYS)."
+            },
+        }
 
 
 class DayOrInstantFilter(filters.CharFilter):
