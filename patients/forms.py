@@ -4,6 +4,7 @@ the rest (prescription, dates) and write."""
 import uuid
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -31,17 +32,53 @@ def nrs_field(label, *, required=True, help_text=""):
 
 
 def yes_no_field(label):
+    """An explicit yes or no, with no default: an unanswered safety question is an error, never
+    a "no" (docs/clinical-safety.md)."""
     return forms.TypedChoiceField(
         label=label,
         choices=YES_NO,
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect(attrs={"class": "yes-no"}),
+        error_messages={"required": _("Please answer yes or no.")},
     )
 
 
-class SessionForm(forms.Form):
-    """What a session asks once: pain before and after, effort, the red-flag re-check, notes."""
+def red_flag_fields():
+    """The three safety questions of a session and of a symptom report."""
+    return {
+        "red_flag_saddle_numbness": yes_no_field(
+            _("Have you noticed new numbness around your genitals, buttocks or inner thighs?")
+        ),
+        "red_flag_bladder_bowel": yes_no_field(
+            _("Have you noticed new problems controlling or passing urine or stool?")
+        ),
+        "red_flag_leg_weakness": yes_no_field(
+            _("Has a leg or foot become weaker, newly or more than before?")
+        ),
+    }
 
+
+RED_FLAG_FIELDS = ("red_flag_saddle_numbness", "red_flag_bladder_bowel", "red_flag_leg_weakness")
+
+
+class SafetyQuestionsMixin:
+    """The three safety questions first; ``said_yes`` reads them from the submitted data, so a
+    yes counts even when the rest of the form is incomplete."""
+
+    RED_FLAG_FIELDS = RED_FLAG_FIELDS
+
+    def said_yes(self) -> bool:
+        return any(self.data.get(name) == "yes" for name in RED_FLAG_FIELDS)
+
+
+class SessionForm(SafetyQuestionsMixin, forms.Form):
+    """What a session asks once: first the safety questions and the pain before, at the end the
+    pain after, the effort and notes. A yes to a safety question stops the session at step 1
+    (``stop_errors``): the "after" values are not asked then."""
+
+    red_flag_saddle_numbness, red_flag_bladder_bowel, red_flag_leg_weakness = (
+        red_flag_fields().values()
+    )
     pain_before = nrs_field(
         _("How strong is your back pain right now, before you start?"),
         help_text=_("0 = no pain, 10 = worst pain imaginable"),
@@ -54,13 +91,6 @@ class SessionForm(forms.Form):
         _("How hard was the session overall?"),
         help_text=_("0 = no effort at all, 10 = maximal effort"),
     )
-    red_flag_saddle_numbness = yes_no_field(
-        _("Have you noticed new numbness around your genitals, buttocks or inner thighs?")
-    )
-    red_flag_bladder_bowel = yes_no_field(
-        _("Have you noticed new problems controlling or passing urine or stool?")
-    )
-    red_flag_leg_weakness = yes_no_field(_("Has a leg or foot become weaker?"))
     notes = forms.CharField(
         label=_("Notes for your therapist (optional)"),
         max_length=2000,
@@ -71,10 +101,33 @@ class SessionForm(forms.Form):
         max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
     )
 
-    RED_FLAG_FIELDS = (
-        "red_flag_saddle_numbness",
-        "red_flag_bladder_bowel",
-        "red_flag_leg_weakness",
+    # What a session stopped at the safety questions saves.
+    STOP_FIELDS = (*RED_FLAG_FIELDS, "pain_before", "notes", "idempotency_key")
+
+    def is_valid_for_stop(self) -> bool:
+        """Validate only what a stopped session saves; errors of the later steps are dropped,
+        so a form rule of the exercise steps never keeps a warning sign from being saved."""
+        for name in list(self.errors):
+            if name not in self.STOP_FIELDS and name != NON_FIELD_ERRORS:
+                del self.errors[name]
+        return not self.errors
+
+
+class SymptomReportForm(SafetyQuestionsMixin, forms.Form):
+    """ "Something is wrong?" on any day: the safety questions, pain now and notes."""
+
+    red_flag_saddle_numbness, red_flag_bladder_bowel, red_flag_leg_weakness = (
+        red_flag_fields().values()
+    )
+    pain = nrs_field(
+        _("How strong is your back pain right now?"),
+        help_text=_("0 = no pain, 10 = worst pain imaginable"),
+    )
+    notes = forms.CharField(
+        label=_("What is wrong? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from patients.portal import habits as habits_view
-from patients.portal import history, progress, questionnaires, session, today
+from patients.portal import history, progress, questionnaires, session, symptoms, today
 
 app_name = "portal"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("today/next-day-check/", today.next_day_check, name="next_day_check"),
     path("session/", session.session, name="session"),
     path("session/<int:pk>/", session.session_feedback, name="session_feedback"),
+    path("symptoms/", symptoms.symptom_report, name="symptom_report"),
+    path("symptoms/<int:pk>/", symptoms.symptom_report_result, name="symptom_report_result"),
     path("history/", history.history, name="history"),
     path("progress/", progress.progress, name="progress"),
     path("habits/", habits_view.habits, name="habits"),

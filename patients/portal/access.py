@@ -1,12 +1,14 @@
 """Who may open the portal: logged-in patients. Staff belong in the admin."""
 
 import functools
+import re
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from patients import rules
+from patients import rules, selectors
 from patients.models import Patient
 from privacy.services import consent_required
 from privacy.views import redirect_to_consent
@@ -41,3 +43,42 @@ def patient_required(view):
 def patient_today(patient: Patient):
     """Today in the patient's own calendar (docs/product.md: days are the patient's days)."""
     return rules.local_day(timezone.now(), patient.time_zone)
+
+
+def safety_state(request) -> selectors.SafetyState | None:
+    """The patient's open red flags and today's high pain (``selectors.safety_state``), read at
+    most once per request: the banner of every portal page and the page itself share it. None
+    for anyone who is not a patient."""
+    if not hasattr(request, "_portal_safety"):
+        patient = request_patient(request)
+        request._portal_safety = (
+            selectors.safety_state(patient=patient, today=patient_today(patient))
+            if patient is not None
+            else None
+        )
+    return request._portal_safety
+
+
+def request_patient(request) -> Patient | None:
+    """The logged-in patient, also on pages outside ``patient_required`` (profile, consent)."""
+    patient = getattr(request, "patient", None)
+    if patient is not None:
+        return patient
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff:
+        return None
+    try:
+        return user.patient
+    except Patient.DoesNotExist:
+        return None
+
+
+def practice_contact() -> dict:
+    """The practice's name and phone for the footer and the urgent advice. The phone may be
+    empty (then the pages say "your practice" and still give 112)."""
+    phone = (settings.PRACTICE_PHONE or "").strip()
+    return {
+        "name": settings.PRACTICE_NAME,
+        "phone": phone,
+        "phone_href": "tel:" + re.sub(r"[^\d+]", "", phone) if phone else "",
+    }

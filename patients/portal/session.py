@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from patients import rules, selectors, services
 from patients.forms import EntryFormSet, SessionForm
 from patients.models import AssignmentStatus, SessionLog
+from patients.portal import access
 from patients.portal.access import patient_required, patient_today
 
 ENTRY_PREFIX = "entry"
@@ -57,23 +58,28 @@ def session(request):
     show_all = request.GET.get("all") == "1"
     chosen = [entry for entry in plan if entry.due] if not show_all else plan
     exercise_ids = [entry.item.exercise_id for entry in plan]
+    initial = [{"exercise": entry.item.exercise_id} for entry in chosen]
 
     if request.method == "POST":
         form = SessionForm(request.POST)
         formset = EntryFormSet(request.POST, prefix=ENTRY_PREFIX, exercise_ids=exercise_ids)
-        if form.is_valid() and formset.is_valid():
+        if "stop" in request.POST or form.said_yes():
+            # A yes ends the session at the safety questions: only step 1 is checked and saved.
+            saved = _stop(form, patient)
+            if saved is not None:
+                return redirect("portal:session_feedback", pk=saved.pk)
+            # The exercise steps do not matter for a stopped session: shown afresh, no errors.
+            formset = EntryFormSet(prefix=ENTRY_PREFIX, exercise_ids=exercise_ids, initial=initial)
+        elif form.is_valid() and formset.is_valid():
             saved = _save(form, formset, patient)
             if saved is not None:
                 return redirect("portal:session_feedback", pk=saved.pk)
         status = 400
     else:
         form = SessionForm()
-        formset = EntryFormSet(
-            prefix=ENTRY_PREFIX,
-            exercise_ids=exercise_ids,
-            initial=[{"exercise": entry.item.exercise_id} for entry in chosen],
-        )
+        formset = EntryFormSet(prefix=ENTRY_PREFIX, exercise_ids=exercise_ids, initial=initial)
         status = 200
+    safety = access.safety_state(request)
     context = {
         "assignment": assignment,
         "form": form,
@@ -82,9 +88,38 @@ def session(request):
         "nothing_due": not chosen and not show_all and request.method == "GET",
         "show_all": show_all,
         "patient": patient,
-        "stop_message": rules.Advice.STOP_AND_CONTACT.message,
+        "high_pain_today": safety is not None and safety.high_pain_today,
+        "too_high_advice": rules.Advice.STOP_TODAY.message,
+        "above_limit_advice": [
+            rules.Advice.REDUCE_RANGE_OR_LOAD.message,
+            rules.Advice.STAY_BELOW_LIMIT.message,
+        ],
+        "acceptable_max": rules.ACCEPTABLE_PAIN_MAX,
     }
     return render(request, "portal/session.html", context, status=status)
+
+
+def _stop(form: SessionForm, patient) -> SessionLog | None:
+    """Save a session stopped at the safety questions: the answers, the pain before and notes,
+    no exercises and no "after" values (``services.session_log_create``)."""
+    if not form.is_valid_for_stop():
+        return None
+    data = form.cleaned_data
+    if not any(data[name] for name in SessionForm.RED_FLAG_FIELDS):
+        form.add_error(
+            None,
+            _(
+                "You answered no to every safety question, so there is nothing to stop: go on "
+                "with your exercises and save the session at the end."
+            ),
+        )
+        return None
+    payload = {
+        "pain_before": data["pain_before"],
+        "notes": data["notes"],
+        **{name: data[name] for name in SessionForm.RED_FLAG_FIELDS},
+    }
+    return _create(form, patient, payload, data["idempotency_key"])
 
 
 def _save(form: SessionForm, formset, patient) -> SessionLog | None:
@@ -98,11 +133,15 @@ def _save(form: SessionForm, formset, patient) -> SessionLog | None:
         **{name: data[name] for name in SessionForm.RED_FLAG_FIELDS},
         "entries": [entry_form.entry() for entry_form in formset.forms],
     }
+    return _create(form, patient, payload, data["idempotency_key"])
+
+
+def _create(form: SessionForm, patient, payload: dict, key: str) -> SessionLog | None:
     try:
         session, _created = services.session_log_create(
             patient=patient,
             performed_at=timezone.now(),
-            idempotency_key=f"portal:{data['idempotency_key']}",
+            idempotency_key=f"portal:{key}",
             fingerprint=services.request_fingerprint(payload),
             **payload,
         )
@@ -134,13 +173,16 @@ def session_feedback(request, pk: int):
     )
     known = set(rules.FlagReason)
     reasons = [rules.FlagReason(code) for code in session.flag_reasons if code in known]
-    advice = rules.session_advice(reasons)
+    signs = [sign for name, sign in services.SESSION_RED_FLAGS.items() if getattr(session, name)]
+    advice = rules.session_advice(reasons, red_flags=signs)
     context = {
         "session": session,
         "reasons": reasons,
-        "advice": [item for item in advice if item is not rules.Advice.STOP_AND_CONTACT],
-        "stop_now": rules.Advice.STOP_AND_CONTACT in advice,
-        "stop_message": rules.Advice.STOP_AND_CONTACT.message,
+        "advice": advice,
+        "stopped": bool(signs),
+        # The page shows the urgent advice itself; the banner would repeat it.
+        "urgent_shown": bool(signs),
+        "contact": access.practice_contact(),
         "pain_limit": request.patient.pain_limit,
     }
     return render(request, "portal/session_feedback.html", context)

@@ -10,12 +10,14 @@ from django.views.decorators.http import require_POST, require_safe
 from patients import rules, selectors, services
 from patients.forms import NextDayCheckForm
 from patients.models import AssignmentStatus, SessionLog
-from patients.portal import questionnaires
+from patients.portal import access, questionnaires
 from patients.portal.access import patient_required, patient_today
 
 
-def today_context(patient, *, next_day_form=None) -> dict:
+def today_context(request, *, next_day_form=None) -> dict:
+    patient = request.patient
     today = patient_today(patient)
+    safety = access.safety_state(request)
     assignment, items = selectors.open_assignment_and_items(patient)
     plan = (
         selectors.today_plan(patient=patient, assignment=assignment, today=today, items=items)
@@ -29,6 +31,10 @@ def today_context(patient, *, next_day_form=None) -> dict:
         "today": today,
         "assignment": assignment,
         "paused": assignment is not None and assignment.status == AssignmentStatus.PAUSED,
+        "stopped": assignment is not None and assignment.status == AssignmentStatus.STOPPED,
+        # After pain above 5 today (a session, a report or the next-day check): no training.
+        "not_today": safety.high_pain_today and not safety.stopped,
+        "not_today_advice": rules.Advice.STOP_TODAY.message,
         "due": [entry for entry in plan if entry.due],
         "done_today": [entry for entry in plan if entry.done_today],
         "later": [entry for entry in plan if not entry.due and not entry.done_today],
@@ -42,7 +48,7 @@ def today_context(patient, *, next_day_form=None) -> dict:
 @patient_required
 @require_safe
 def today(request):
-    return render(request, "portal/today.html", today_context(request.patient))
+    return render(request, "portal/today.html", today_context(request))
 
 
 @patient_required
@@ -72,5 +78,5 @@ def next_day_check(request):
             else:
                 messages.success(request, _("Thank you, your answer is saved."))
             return redirect("portal:today")
-    context = today_context(patient, next_day_form=form)
+    context = today_context(request, next_day_form=form)
     return render(request, "portal/today.html", context, status=400)

@@ -1,6 +1,8 @@
 /* Guided session: one step at a time, set counter, rest countdown, set timer, tempo guide.
  * Progressive enhancement of a plain HTML form: without this file every step is shown and the
- * form still posts. All texts come from the template (translated there), none from here. */
+ * form still posts. All texts come from the template (translated there), none from here.
+ * Step 1 holds the safety questions: a yes shows "Save and stop" instead of "Next", and the
+ * session ends there. Every pain input warns on its step when the value is above the limit. */
 (function () {
   "use strict";
 
@@ -171,15 +173,74 @@
     sync();
   });
 
-  var alertBox = form.querySelector("[data-role='red-flag-alert']");
-  function syncRedFlags() {
-    var yes = form.querySelector("input[name^='red_flag_'][value='yes']:checked");
-    if (alertBox) alertBox.hidden = !yes;
+  /* A yes to a safety question ends the session at step 1: "Save and stop" replaces "Next". */
+  var safetyStep = form.querySelector("[data-step-safety]");
+  var stopBox = form.querySelector("[data-role='stop-box']");
+  var stopButton = stopBox && stopBox.querySelector("button[data-action='stop']");
+  var safetyNav = safetyStep && safetyStep.querySelector(".step-nav");
+
+  function saidYes() {
+    return !!form.querySelector("input[name^='red_flag_'][value='yes']:checked");
   }
-  each(form, "input[name^='red_flag_']", function (input) {
-    input.addEventListener("change", syncRedFlags);
+
+  function safetyStepComplete() {
+    var fields = safetyStep.querySelectorAll("input[required]");
+    for (var i = 0; i < fields.length; i++) {
+      if (!fields[i].validity.valid) return false;
+    }
+    return true;
+  }
+
+  function syncRedFlags(jump) {
+    if (!stopBox) return;
+    var yes = saidYes();
+    stopBox.hidden = !yes;
+    if (safetyNav) safetyNav.hidden = yes;
+    if (yes && jump && safetyStepComplete()) {
+      stopButton.scrollIntoView({ block: "center" });
+      stopButton.focus();
+    }
+  }
+  if (safetyStep) {
+    safetyStep.addEventListener("change", function (event) {
+      if (event.target.name && /^red_flag_|^pain_before$/.test(event.target.name)) {
+        syncRedFlags(event.target.value === "yes" || event.target.name === "pain_before");
+      }
+    });
+  }
+  if (stopButton) {
+    stopButton.addEventListener("click", function (event) {
+      // Only step 1 counts for a stop; the browser points at an unanswered question.
+      if (!stepIsValid(safetyStep)) event.preventDefault();
+    });
+  }
+  syncRedFlags(false);
+
+  /* Live pain warning: above the patient's limit, and above the high-risk threshold. */
+  var limit = parseInt(form.dataset.painLimit, 10);
+  var high = parseInt(form.dataset.painHigh, 10);
+  var texts = document.getElementById("pain-warning-texts");
+  function warningText(level) {
+    return texts.content.querySelector("[data-level='" + level + "']").cloneNode(true);
+  }
+  each(form, "[data-pain-field]", function (field) {
+    var box = field.querySelector("[data-role='pain-warning']");
+    function sync() {
+      var checked = field.querySelector("input[type='radio']:checked");
+      var value = checked ? parseInt(checked.value, 10) : NaN;
+      box.textContent = "";
+      box.classList.remove("is-above-limit", "is-too-high");
+      if (!(value > limit) || !texts) return;
+      box.appendChild(warningText("above-limit"));
+      box.classList.add("is-above-limit");
+      if (value > high) {
+        box.appendChild(warningText("too-high"));
+        box.classList.add("is-too-high");
+      }
+    }
+    field.addEventListener("change", sync);
+    sync();
   });
-  syncRedFlags();
 
   form.addEventListener("submit", function () {
     each(form, "button[type='submit']", function (button) {

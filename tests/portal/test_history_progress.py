@@ -9,9 +9,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def history(patient):
-    """45 sessions over 45 days, with two exercises each; one flagged."""
+    """45 sessions over the last 14 days (as far back as a session may be logged), with two
+    exercises each; one flagged."""
     sessions = [
-        log_session(patient, days_ago=day, slugs=PHASE_2_EXERCISES[2:], pain_before=day % 4)
+        log_session(patient, days_ago=day % 14, slugs=PHASE_2_EXERCISES[2:], pain_before=day % 4)
         for day in range(45)
     ]
     flagged = log_session(patient, days_ago=2, pain=7, slugs=["plank-mtt"])
@@ -33,7 +34,7 @@ def test_history_is_paginated_newest_first(patient_client, history):
 def test_history_shows_entries_and_flags(patient_client, history):
     page = patient_client.get(reverse("portal:history")).content.decode()
     assert "Plank variations (MTT style)" in page
-    assert "Pain went above your pain limit" in page
+    assert "Pain was above your pain limit" in page
     assert 'id="pain-chart"' in page and 'id="progress-data"' in page
 
 

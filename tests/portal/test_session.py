@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from patients import services
-from patients.models import Alert, ExerciseEntry, RedFlag, SessionLog
+from patients.models import Alert, ExerciseEntry, SessionLog
 from patients.selectors import open_assignment
 from programs.models import Exercise
 from tests.portal.conftest import PHASE_2_EXERCISES, log_session
@@ -107,25 +107,17 @@ def test_a_skipped_exercise_is_stored_as_skipped(patient_client):
 
 def test_pain_above_the_limit_flags_and_shows_the_advice(patient_client, patient):
     response = patient_client.post(
-        reverse("portal:session"), _post_data(_entries(**{"2__pain": 6})), follow=True
+        reverse("portal:session"), _post_data(_entries(**{"2__pain": 5})), follow=True
     )
     page = response.content.decode()
     session = SessionLog.objects.get()
     assert session.flagged and session.flag_reasons == ["pain_above_limit"]
     assert "This session needs attention" in page
-    assert "Pain went above your pain limit" in page
+    assert "Pain was above your pain limit" in page
     assert "Make the movement smaller or use less load." in page
     assert "contact your therapist" in page
+    assert "stayed below" not in page
     assert Alert.objects.filter(session=session, kind="pain_above_limit").exists()
-
-
-def test_a_red_flag_says_stop_and_get_help(patient_client, patient):
-    data = _post_data(_entries(), red_flag_bladder_bowel="yes")
-    page = patient_client.post(reverse("portal:session"), data, follow=True).content.decode()
-    assert "Stop and get help now" in page
-    assert "Stop training now and contact your therapist or doctor today" in page
-    assert RedFlag.objects.get().sign == "cauda_bladder"
-    assert "Make the movement smaller" not in page
 
 
 @pytest.mark.parametrize(
@@ -199,7 +191,7 @@ def test_nothing_due_offers_to_train_anyway(patient_client, patient):
 
 def test_session_page_query_counts(patient_client, patient, django_assert_max_num_queries):
     for day in range(1, 40):
-        log_session(patient, days_ago=day % 20, slugs=PHASE_2_EXERCISES)
+        log_session(patient, days_ago=day % 14, slugs=PHASE_2_EXERCISES)
     with django_assert_max_num_queries(6):
         assert patient_client.get(reverse("portal:session") + "?all=1").status_code == 200
     with django_assert_max_num_queries(25):

@@ -112,7 +112,7 @@ def test_today_query_count_does_not_grow_with_history(
     patient_client, patient, django_assert_max_num_queries
 ):
     for day in range(1, 60):
-        log_session(patient, days_ago=day % 30, slugs=["lws-release-doppelball", "plank-mtt"])
+        log_session(patient, days_ago=day % 14, slugs=["lws-release-doppelball", "plank-mtt"])
     _yesterday_session(patient)
     with django_assert_max_num_queries(11):
         response = patient_client.get(reverse("portal:today"))

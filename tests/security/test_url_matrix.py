@@ -104,6 +104,8 @@ EXPECTED.update(
         "portal:next_day_check": PORTAL_POST,
         "portal:session": PORTAL,
         "portal:session_feedback": PORTAL_OWN,
+        "portal:symptom_report": PORTAL,
+        "portal:symptom_report_result": PORTAL_OWN,
         "portal:history": PORTAL,
         "portal:progress": PORTAL,
         "portal:habits": PORTAL,
@@ -281,6 +283,14 @@ class Objects:
             patient=patient, sign=RedFlagSign.choices[0][0], source=RedFlagSource.choices[0][0]
         )
         self.alert = Alert.objects.create(patient=patient, kind="pain_rise")
+        self.symptom_report = patient.symptom_reports.create(
+            reported_at=timezone.now(),
+            local_date=timezone.localdate(),
+            red_flag_saddle_numbness=False,
+            red_flag_bladder_bowel=False,
+            red_flag_leg_weakness=False,
+            pain=2,
+        )
         self.next_day_check = NextDayCheck.objects.filter(session__patient=patient).first()
         self.habit = DailyHabit.objects.first()
         self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
@@ -392,6 +402,7 @@ class Objects:
             "auth-token-": self.token.pk,
             "portal:session_feedback": world.session.pk,
             "portal:questionnaire_result": world.response.pk,
+            "portal:symptom_report_result": self.symptom_report.pk,
             "patient-": world.patient.pk,
             "assignment-": world.assignment.pk,
             "session-": world.session.pk,
