@@ -8,7 +8,8 @@ from rest_framework.response import Response
 from patients import selectors, services
 from patients.api.base import ApiMixin, IsPatient, LocalTimeField, caller_patient, patient_day
 from patients.api.habits import HabitDaySerializer
-from patients.models import AssignmentStatus, Language
+from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
+from patients.models import OPEN_STATUSES, Language
 from reminders.services import calendar_token_rotate, calendar_url
 
 
@@ -42,10 +43,18 @@ class TodaySerializer(serializers.Serializer):
     date = serializers.DateField(help_text="Today in the patient's time zone.")
     assignment = serializers.IntegerField(allow_null=True, help_text="The open programme's id.")
     status = serializers.ChoiceField(
-        choices=AssignmentStatus.choices,
+        choices=[status.value for status in OPEN_STATUSES],
         allow_null=True,
-        help_text="null: no programme yet. paused: nothing is due.",
+        help_text="active: train what is due. paused: nothing is due. stopped: an open red "
+        "flag stopped the programme until the therapist records clearance; nothing is due. "
+        "null: no programme yet (advice may still be urgent).",
     )
+    advice = AdviceSerializer(
+        many=True,
+        help_text="What the patient must be told first, most urgent first: red flags, high "
+        "pain today, a paused or stopped programme. Empty when all is well.",
+    )
+    practice = PracticeSerializer(help_text="Whom to call.")
     phase = PhaseNowSerializer(allow_null=True)
     exercises = PlannedExerciseSerializer(many=True)
     habits = HabitDaySerializer(many=True)
@@ -53,8 +62,10 @@ class TodaySerializer(serializers.Serializer):
 
 @extend_schema(tags=["me"])
 class TodayView(ApiMixin, GenericAPIView):
-    """The patient's plan for today: current phase, the prescription with what is due, and the
-    daily habits with today's ticks. Without a programme: ``phase`` null and empty lists."""
+    """The patient's plan for today: what they must be told first (``advice``), the programme's
+    status, current phase, the prescription with what is due (only while ``active``), and the
+    daily habits with today's ticks. Without a programme: ``status`` and ``phase`` null and
+    empty lists."""
 
     permission_classes = [IsPatient]
     serializer_class = TodaySerializer
@@ -65,28 +76,26 @@ class TodayView(ApiMixin, GenericAPIView):
         patient = caller_patient(request.user)
         today = patient_day(patient)
         assignment, items = selectors.open_assignment_and_items(patient)
+        status = None if assignment is None else assignment.status
         body = {
             "date": today,
             "assignment": None,
-            "status": None,
+            "status": status,
+            "advice": today_advice(
+                state=selectors.safety_state(patient=patient, today=today), status=status
+            ),
+            "practice": practice(),
             "phase": None,
             "exercises": [],
             "habits": [],
         }
         if assignment is not None:
+            # Only an active programme has anything due (selectors.today_plan).
             plan = selectors.today_plan(
                 patient=patient, assignment=assignment, today=today, items=items
             )
-            if assignment.status != AssignmentStatus.ACTIVE:
-                plan = [
-                    selectors.PlannedExercise(
-                        item=row.item, due=False, done_today=row.done_today, next_due=row.next_due
-                    )
-                    for row in plan
-                ]
             body.update(
                 assignment=assignment.pk,
-                status=assignment.status,
                 phase={
                     "number": assignment.current_phase.number,
                     "name": assignment.current_phase.name,

@@ -1,7 +1,18 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from patients.api import assignments, checks, habits, me, patients, questionnaires, sessions, tokens
+from patients.api import (
+    assignments,
+    checks,
+    habits,
+    me,
+    patients,
+    questionnaires,
+    red_flags,
+    safety,
+    sessions,
+    tokens,
+)
 from privacy import api as privacy_api
 
 router = SimpleRouter()
@@ -16,10 +27,13 @@ router.register(
 )
 router.register("questionnaires", questionnaires.QuestionnaireViewSet, basename="questionnaire")
 router.register("habits", habits.HabitViewSet, basename="habit")
+router.register("red-flags", red_flags.RedFlagViewSet, basename="red-flag")
 
 urlpatterns = [
     path("me/today/", me.TodayView.as_view(), name="me-today"),
     path("me/profile/", me.ProfileView.as_view(), name="me-profile"),
+    path("me/symptom-reports/", safety.SymptomReportView.as_view(), name="me-symptom-report-list"),
+    path("red-flag-codes/", red_flags.RedFlagCodesView.as_view(), name="red-flag-codes"),
     path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
     path("me/consent/", privacy_api.ConsentView.as_view(), name="me-consent"),
     path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),

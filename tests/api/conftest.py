@@ -74,6 +74,7 @@ def assign(patient: Patient, *, phase: int = 1, days_ago: int = 30) -> Assignmen
     """The MASTER programme, started ``days_ago``, moved on to ``phase``."""
     therapist = patient.therapist
     start = (timezone.now() - timedelta(days=days_ago)).date()
+    services.screening_record(patient=patient, screened_by=therapist, signs=[])
     assignment = services.assignment_create(
         patient=patient,
         program=Program.objects.get(slug="master"),
@@ -93,6 +94,9 @@ def log(patient: Patient, *, days_ago: float = 1, pain: int | None = None, **fie
     )
     values = {"pain_before": 2, "pain_after": 2, "rpe": 4, **fields}
     session, _created = services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=False,
         patient=patient,
         performed_at=timezone.now() - timedelta(days=days_ago),
         entries=[{"exercise": pk, "sets_done": 2, "reps": 10, "pain": pain} for pk in exercises],

@@ -55,6 +55,9 @@ def test_today_for_a_phase_2_patient(world, call):
 
 def test_today_says_what_is_due_after_todays_session(world, call):
     services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=False,
         patient=world.patient,
         performed_at=timezone.now(),
         pain_before=1,

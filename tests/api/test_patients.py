@@ -2,6 +2,7 @@
 
 import pytest
 
+from patients import services
 from patients.models import Assignment, Patient, PhaseChange
 from programs.models import Program
 from tests.api.conftest import ADMIN, OTHER_THERAPIST, PATIENT, THERAPIST, assign, make_patient
@@ -131,6 +132,7 @@ def test_bad_patients_answer_400_and_write_nothing(world, call, case):
 
 def test_a_therapist_assigns_a_programme(world, call):
     newcomer = make_patient(world.therapist, username="newcomer")
+    services.screening_record(patient=newcomer, screened_by=world.therapist, signs=[])
 
     response = call(
         THERAPIST,

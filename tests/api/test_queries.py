@@ -1,9 +1,12 @@
 """Query budgets (STYLE: every list has one): enough rows that an N+1 would show, counted for a
 bearer-token request, authentication included."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from patients import services
 from questionnaires.models import Questionnaire
@@ -14,9 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def crowd(world):
+def crowd(world, settings):
     """Five more patients of the therapist with programmes, sessions, checks and responses, and
-    more sessions, checks and habit ticks for ``patient``."""
+    more sessions, checks and habit ticks for ``patient``. Sessions go back further than a
+    patient may log them today (``SESSION_BACKDATE_DAYS``), to the programme's start."""
+    settings.SESSION_BACKDATE_DAYS = 30
     questionnaire = Questionnaire.objects.get(slug="fear-of-movement")
     for number in range(5):
         patient = make_patient(world.therapist, username=f"crowd{number}")
@@ -64,10 +69,13 @@ def test_lists_use_a_fixed_number_of_queries(crowd, call, role, url, budget):
 def session_body(world, count):
     exercises = world.assignment.items.values_list("exercise_id", flat=True)[:count]
     return {
-        "performed_at": "2026-01-05T10:00:00+01:00",
+        "performed_at": (timezone.now() - timedelta(hours=1)).isoformat(),
         "pain_before": 2,
         "pain_after": 2,
         "rpe": 5,
+        "red_flag_saddle_numbness": False,
+        "red_flag_bladder_bowel": False,
+        "red_flag_leg_weakness": False,
         "entries": [{"exercise": pk, "sets_done": 2, "reps": 10, "pain": 1} for pk in exercises],
     }
 
@@ -123,8 +131,9 @@ def test_the_busiest_reads_cost_the_same_whatever_the_data_size(crowd, call, url
     small = count()
     for number in range(3):
         assign(make_patient(crowd.therapist, username=f"more{number}"))
-    for days in range(25, 90):
-        log(crowd.patient, days_ago=days, pain=days % 5)
+    # Three a day, back to the programme's start 30 days ago.
+    for number in range(65):
+        log(crowd.patient, days_ago=3 + number / 3, pain=number % 5)
     large = count()
 
     assert small == large <= budget

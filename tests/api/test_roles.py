@@ -1,8 +1,13 @@
 """Each endpoint × role (anonymous, patient, another patient, therapist, another therapist,
 practice admin) with the status docs/product.md asks for: another user's object answers 404."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from patients import services
+from patients.models import RedFlag, RedFlagSign, RedFlagSource
 from programs.models import DailyHabit, Program
 from questionnaires.models import Questionnaire
 from tests.api.conftest import full_answers, make_patient
@@ -15,10 +20,13 @@ def session_body(world, **extra):
     exercise = world.assignment.items.first().exercise_id
     return {
         "patient": world.patient.pk,
-        "performed_at": "2026-01-05T10:00:00+01:00",
+        "performed_at": (timezone.now() - timedelta(hours=1)).isoformat(),
         "pain_before": 2,
         "pain_after": 2,
         "rpe": 5,
+        "red_flag_saddle_numbness": False,
+        "red_flag_bladder_bowel": False,
+        "red_flag_leg_weakness": False,
         "entries": [{"exercise": exercise, "sets_done": 2, "reps": 10}],
         **extra,
     }
@@ -96,6 +104,7 @@ class TestAssignmentCreate(EndpointRoles):
 
     def body(self, world):
         newcomer = make_patient(world.therapist, username="newcomer")
+        services.screening_record(patient=newcomer, screened_by=world.therapist, signs=[])
         return {"patient": newcomer.pk, "program": Program.objects.get(slug="master").pk}
 
 
@@ -282,3 +291,79 @@ class TestTokenRevoke(EndpointRoles):
 
     def url(self, world):
         return "/api/v1/auth/token/"
+
+
+# --- the safety loop: symptom reports, screenings, red flags ----------------------------------
+
+
+def red_flag_of_patient(world):
+    return RedFlag.objects.create(
+        patient=world.patient, sign=RedFlagSign.CAUDA_SADDLE, source=RedFlagSource.SESSION
+    )
+
+
+class TestSymptomReportCreate(EndpointRoles):
+    method = "post"
+    expected = statuses(401, 201, 201, 403, 403, 403)
+
+    def url(self, world):
+        return "/api/v1/me/symptom-reports/"
+
+    def body(self, world):
+        return {
+            "red_flag_saddle_numbness": False,
+            "red_flag_bladder_bowel": False,
+            "red_flag_leg_weakness": False,
+            "pain": 3,
+        }
+
+
+class TestSymptomReportList(EndpointRoles):
+    expected = PATIENT_ONLY
+
+    def url(self, world):
+        return "/api/v1/me/symptom-reports/"
+
+
+class TestScreeningCreate(EndpointRoles):
+    method = "post"
+    expected = statuses(401, 403, 403, 201, 404, 201)
+
+    def url(self, world):
+        return f"/api/v1/patients/{world.patient.pk}/screenings/"
+
+    def body(self, world):
+        return {"red_flags": ["tumour_history"], "notes": "Asked at intake."}
+
+
+class TestRedFlagCodes(EndpointRoles):
+    expected = READ_ALL
+
+    def url(self, world):
+        return "/api/v1/red-flag-codes/"
+
+
+class TestRedFlagList(EndpointRoles):
+    expected = READ_ALL
+
+    def url(self, world):
+        red_flag_of_patient(world)
+        return f"/api/v1/red-flags/?patient={world.patient.pk}"
+
+
+class TestRedFlagDetail(EndpointRoles):
+    expected = OWN_OBJECT
+
+    def url(self, world):
+        return f"/api/v1/red-flags/{red_flag_of_patient(world).pk}/"
+
+
+class TestRedFlagClear(EndpointRoles):
+    method = "post"
+    expected = statuses(401, 403, 403, 200, 404, 200)
+
+    def url(self, world):
+        return f"/api/v1/red-flags/{red_flag_of_patient(world).pk}/clear/"
+
+    def body(self, world):
+        return {"note": "Seen by Dr. Weber: no cauda equina syndrome."}

@@ -23,6 +23,9 @@ def body(world, **changes):
         "pain_after": 3,
         "rpe": 5,
         "notes": "Felt good.",
+        "red_flag_saddle_numbness": False,
+        "red_flag_bladder_bowel": False,
+        "red_flag_leg_weakness": False,
         "entries": [
             {"exercise": exercises[0], "sets_done": 2, "reps": 10, "pain": 1},
             {"exercise": exercises[1], "sets_done": 3, "duration_s": 45, "load_kg": 2.5},
@@ -67,6 +70,9 @@ def test_pain_above_the_limit_flags_the_session_and_gives_advice(world, call):
     assert result["flagged"] is True
     assert set(result["flag_reasons"]) == {"pain_above_limit", "pain_rise"}
     assert result["advice"][0]["code"] == "reduce_range_or_load"
+    assert result["advice"][0]["level"] == "warning"
+    assert result["advice"][0]["text"] == "Make the movement smaller or use less load."
+    assert result["flag_labels"] == ["pain above the limit", "pain rose during the session"]
     assert Alert.objects.filter(session_id=result["id"]).count() == 2
 
 
@@ -75,8 +81,146 @@ def test_a_red_flag_answer_stops_with_advice_and_records_the_red_flag(world, cal
 
     assert response.status_code == 201
     assert response.json()["flag_reasons"][0] == "red_flag"
-    assert [advice["code"] for advice in response.json()["advice"]] == ["stop_and_contact"]
+    assert response.json()["flag_labels"][0] == "red flag reported"
+    advice = response.json()["advice"]
+    assert [item["code"] for item in advice] == ["emergency_now", "programme_stopped"]
+    assert [item["level"] for item in advice] == ["urgent", "warning"]
+    assert "112" in advice[0]["text"]
     assert RedFlag.objects.filter(patient=world.patient, session_id=response.json()["id"]).exists()
+    world.assignment.refresh_from_db()
+    assert world.assignment.status == "stopped"
+
+
+ANSWERS = ("red_flag_saddle_numbness", "red_flag_bladder_bowel", "red_flag_leg_weakness")
+
+
+@pytest.mark.parametrize(
+    "missing", [(name,) for name in ANSWERS] + [ANSWERS], ids=[*ANSWERS, "all three"]
+)
+def test_each_unanswered_safety_question_answers_400_by_name(world, call, missing):
+    data = {key: value for key, value in body(world).items() if key not in missing}
+    before = stored()
+
+    response = call(PATIENT, "post", URL, data)
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert {name for name in ANSWERS if name in errors} == set(missing)
+    assert all(errors[name] == ["This field is required."] for name in missing)
+    assert stored() == before
+
+
+def test_a_null_safety_answer_is_not_a_no(world, call):
+    response = call(PATIENT, "post", URL, body(world, red_flag_leg_weakness=None))
+
+    assert response.status_code == 400
+    assert response.json()["red_flag_leg_weakness"] == ["This field may not be null."]
+
+
+@pytest.mark.parametrize("shape", ["absent", "empty"])
+def test_a_yes_saves_the_session_without_exercises_or_after_values(world, call, shape):
+    data = {
+        "performed_at": (timezone.now() - timedelta(minutes=2)).isoformat(),
+        "pain_before": 2,
+        "red_flag_saddle_numbness": True,
+        "red_flag_bladder_bowel": False,
+        "red_flag_leg_weakness": False,
+    }
+    if shape == "empty":
+        data |= {"entries": [], "pain_after": None, "rpe": None, "notes": ""}
+
+    response = call(PATIENT, "post", URL, data)
+
+    assert response.status_code == 201, response.content
+    result = response.json()
+    assert (result["entries"], result["pain_after"], result["rpe"]) == ([], None, None)
+    assert (result["flagged"], result["flag_reasons"]) == (True, ["red_flag"])
+    assert result["flag_labels"] == ["red flag reported"]
+    assert [(item["code"], item["level"]) for item in result["advice"]] == [
+        ("emergency_now", "urgent"),
+        ("programme_stopped", "warning"),
+    ]
+    flag = RedFlag.objects.get(session_id=result["id"])
+    assert (flag.sign, flag.source) == ("cauda_saddle", "session")
+    assert Alert.objects.filter(session_id=result["id"], kind="red_flag").exists()
+    world.assignment.refresh_from_db()
+    assert world.assignment.status == "stopped"
+    row = next(r for r in call(PATIENT, "get", URL).json()["results"] if r["id"] == result["id"])
+    assert (row["pain_after"], row["rpe"], row["entries"]) == (None, None, [])
+    detail = call(THERAPIST, "get", f"{URL}{result['id']}/").json()
+    assert detail["advice"] == result["advice"]
+
+
+def test_leg_weakness_in_a_session_means_a_doctor_today(world, call):
+    response = call(PATIENT, "post", URL, body(world, red_flag_leg_weakness=True))
+
+    assert response.status_code == 201
+    assert [item["code"] for item in response.json()["advice"]] == [
+        "doctor_today",
+        "programme_stopped",
+    ]
+    # The exercises logged before the answer are kept.
+    assert len(response.json()["entries"]) == 2
+
+
+def test_after_the_stop_only_warning_signs_can_be_logged(world, call):
+    stop = {"red_flag_bladder_bowel": True, "entries": [], "pain_after": None, "rpe": None}
+    call(PATIENT, "post", URL, body(world, **stop))
+
+    again = call(PATIENT, "post", URL, body(world, **stop))
+    with_exercises = call(PATIENT, "post", URL, body(world, red_flag_bladder_bowel=True))
+    training = call(PATIENT, "post", URL, body(world))
+
+    assert again.status_code == 201, again.content
+    assert with_exercises.status_code == 400
+    assert "entries" in with_exercises.json()
+    assert training.status_code == 400
+    assert "non_field_errors" in training.json()
+
+
+def test_without_a_yes_after_values_and_exercises_stay_required(world, call):
+    before = stored()
+
+    response = call(PATIENT, "post", URL, body(world, pain_after=None, rpe=None, entries=[]))
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["pain_after"] == errors["rpe"] == ["This field is required."]
+    assert errors["entries"] == ["Log at least one exercise."]
+    assert stored() == before
+
+
+def test_steady_high_pain_flags_and_says_stop_for_today(world, call):
+    response = call(PATIENT, "post", URL, body(world, pain_before=7, pain_after=7))
+
+    assert response.status_code == 201
+    result = response.json()
+    assert result["flag_reasons"] == ["pain_high", "pain_above_limit"]
+    assert (result["advice"][0]["code"], result["advice"][0]["level"]) == ("stop_today", "warning")
+    assert Alert.objects.filter(session_id=result["id"], kind="pain_high").exists()
+
+
+def test_a_session_before_the_programme_or_too_far_back_answers_400(world, call):
+    too_old = call(
+        PATIENT,
+        "post",
+        URL,
+        body(world, performed_at=(timezone.now() - timedelta(days=16)).isoformat()),
+    )
+    world.assignment.start_date = timezone.localdate() - timedelta(days=2)
+    world.assignment.save(update_fields=["start_date"])
+    before_start = call(
+        PATIENT,
+        "post",
+        URL,
+        body(world, performed_at=(timezone.now() - timedelta(days=4)).isoformat()),
+    )
+
+    assert too_old.status_code == before_start.status_code == 400
+    assert too_old.json()["performed_at"] == ["A session can be logged at most 14 days back."]
+    assert before_start.json()["performed_at"][0].startswith(
+        "A session cannot be before the programme started"
+    )
 
 
 def test_a_therapist_logs_for_their_patient_but_must_name_them(world, call):
@@ -258,7 +402,8 @@ def test_the_list_is_scoped_newest_first_and_paginated_by_cursor(world, call):
 
 
 def test_sessions_filter_by_patient_and_date_range(world, call):
-    for days in (3, 10, 20):
+    # At most 14 days back can be logged (SESSION_BACKDATE_DAYS): 13 lies outside the window.
+    for days in (3, 10, 13):
         log(world.patient, days_ago=days)
     today = timezone.localdate()
 
@@ -315,6 +460,8 @@ def test_the_hand_written_representation_matches_the_declared_fields(world, call
 
     exercises = list(world.assignment.items.values_list("exercise_id", flat=True)[:3])
     flagged, _created = services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
         patient=world.patient,
         performed_at=timezone.now() - timedelta(hours=3),
         pain_before=2,

@@ -150,6 +150,13 @@ EXPECTED.update(
         "habit-untick": r(401, 405, 405, 405, 405, 405),
         "me-export": API_PATIENT,
         "me-consent": API_PATIENT,
+        # API: the safety loop (symptom reports, screenings, red flags and their clearance)
+        "me-symptom-report-list": API_PATIENT,
+        "patient-screenings": r(401, 403, 403, 405, 405, 405),  # therapists, POST only
+        "red-flag-codes": API_ALL,
+        "red-flag-list": API_ALL,
+        "red-flag-detail": API_OWN,
+        "red-flag-clear": r(401, 403, 403, 405, 405, 405),  # therapists, POST only
         # privacy: the patient's own data export and consent; staff have no such page
         "privacy:overview": r(LOGIN, OK, OK, 404, 404, 404),
         "privacy:consent": r(LOGIN, OK, OK, 404, 404, 404),
@@ -250,6 +257,8 @@ WRITES = {
     "assignment-advance": r(401, 403, 403, 400, 404, 400),
     "assignment-regress": r(401, 403, 403, 400, 404, 400),
     "habit-tick": r(401, OK, OK, 403, 403, 403),  # a habit of the programme both patients follow
+    "patient-screenings": r(401, 403, 403, 400, 404, 400),
+    "red-flag-clear": r(401, 403, 403, 400, 404, 400),
 }
 
 
@@ -410,6 +419,7 @@ class Objects:
             "questionnaire-response-": world.response.pk,
             "questionnaire-": self.questionnaire.pk,
             "habit-": self.habit.pk,
+            "red-flag-": self.red_flag.pk,
         }
         for prefix, value in own.items():
             if key.startswith(prefix):
