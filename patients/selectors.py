@@ -255,7 +255,13 @@ def patient_overview(*, patient: Patient, today: date) -> dict:
         else None,
         "adherence_14d": adherence_for_patients([patient.pk], today=today).get(patient.pk),
         "flagged_sessions": flagged,
-        "open_red_flags": list(patient.red_flags.filter(cleared_at__isnull=True)),
+        # With where each came from: the patient page shows the screening, session or
+        # symptom report behind a red flag (one query).
+        "open_red_flags": list(
+            patient.red_flags.filter(cleared_at__isnull=True).select_related(
+                "screening__screened_by", "session", "symptom_report", "recorded_by"
+            )
+        ),
         "phase_changes": list(
             assignment.phase_changes.select_related("from_phase", "to_phase", "changed_by")
         )
@@ -276,9 +282,7 @@ def patient_changelist_annotations(queryset: QuerySet[Patient], *, today: date) 
     """Columns of the therapist's patient list as correlated subqueries (index-backed), so the
     list costs the same number of queries for 20 or 2000 patients."""
     sessions = SessionLog.objects.filter(patient=OuterRef("pk"))
-    open_assignment_qs = Assignment.objects.filter(
-        patient=OuterRef("pk"), status__in=[AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED]
-    )
+    open_assignment_qs = Assignment.objects.filter(patient=OuterRef("pk"), status__in=OPEN_STATUSES)
     return queryset.annotate(
         last_session_at=Subquery(sessions.order_by("-performed_at").values("performed_at")[:1]),
         sessions_14d=Coalesce(

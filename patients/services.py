@@ -65,7 +65,12 @@ def patient_create(
 ) -> Patient:
     """A login without a usable password (the invitation sets one) and its patient profile.
     The practice takes the patient's consent at intake: it is recorded with the version the
-    therapist gives, or the current one, so the portal asks again only when the text changes."""
+    therapist gives, or the current one, so the portal asks again only when the text changes.
+    A therapist creates patients of their own; only the practice admin names another
+    therapist."""
+    _ensure_may_name_therapist(
+        by=created_by, therapist=therapist, current_id=getattr(created_by, "pk", None)
+    )
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
@@ -865,7 +870,7 @@ def habit_check_record(*, patient: Patient, habit, day: date, delta: int = 1) ->
     return count
 
 
-# --- API: the therapist's changes to a patient record ---------------------------------------
+# --- Admin and API: the therapist's changes to a patient record ----------------------------
 
 CLINICAL_FIELDS = (
     "date_of_birth",
@@ -874,6 +879,19 @@ CLINICAL_FIELDS = (
     "chronic_inflammatory_disease",
     "relevant_conditions",
 )
+# Settings the therapist keeps for the patient (the portal does not offer them).
+THERAPIST_SETTINGS = ("quiet_hours_start", "quiet_hours_end")
+
+
+def _ensure_may_name_therapist(*, by, therapist, current_id: int | None) -> None:
+    """Only the practice admin hands a patient to another therapist; a therapist's patients are
+    their own (docs/security.md). ``by`` None is the system itself (a management command)."""
+    if therapist is None or getattr(therapist, "pk", therapist) == current_id:
+        return
+    if by is not None and not by.is_superuser:
+        raise ValidationError(
+            {"therapist": _("Only the practice admin can assign another therapist.")}
+        )
 
 
 @transaction.atomic
@@ -887,11 +905,23 @@ def patient_update(
     therapist=None,
     **fields,
 ) -> Patient:
-    """A therapist's changes to a patient (API ``PATCH patients/{id}/``): names, clinical fields
-    and the patient's own settings. Handing a patient to another therapist is the caller's
-    decision to allow (the API lets only the practice admin)."""
+    """A therapist's changes to a patient, the one write path of the admin's change form and
+    the API's ``PATCH patients/{id}/``: names, clinical fields, quiet hours and the patient's
+    own settings. Only the practice admin hands the patient to another therapist. Consent is
+    not changed here: the patient's consent flow writes it with its record
+    (``privacy.services``)."""
+    if therapist is not None:
+        stored = (
+            Patient.objects.select_for_update()
+            .filter(pk=patient.pk)
+            .values_list("therapist_id", flat=True)
+            .get()
+        )
+        _ensure_may_name_therapist(by=changed_by, therapist=therapist, current_id=stored)
+        if getattr(therapist, "pk", therapist) == stored:
+            therapist = None
     settings_fields = {name: fields.pop(name) for name in list(fields) if name in PROFILE_FIELDS}
-    unknown = set(fields) - set(CLINICAL_FIELDS)
+    unknown = set(fields) - set(CLINICAL_FIELDS) - set(THERAPIST_SETTINGS)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
     patient_profile_update(patient=patient, email=email, **settings_fields)

@@ -15,9 +15,11 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from patients import services
 from patients.admin.forms import ReasonForm
-from patients.models import Assignment, AssignmentStatus
+from patients.models import OPEN_STATUSES, Assignment
 
-OPEN_STATUSES = [AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED]
+# Stopped programmes are included: the services refuse what a red flag forbids (resuming,
+# pausing, advancing) and the admin shows their reason for each patient.
+OPEN_STATUSES = list(OPEN_STATUSES)
 
 # What each change writes on the assignment (names for the audit log).
 PHASE_FIELDS = ("current_phase", "phase_started_on")

@@ -4,11 +4,16 @@ patients; changes go through ``patients.services``."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import F
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Value, When
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from audit.admin_mixins import AuditedAdminMixin
 from audit.models import AuditAction
@@ -20,11 +25,14 @@ from patients.models import (
     Alert,
     Assignment,
     ExerciseEntry,
+    FlagKind,
     NextDayCheck,
     PhaseChange,
     PrescriptionItem,
     RedFlag,
+    RedFlagSign,
     SessionLog,
+    SymptomReport,
 )
 from programs.admin import CachedChoicesMixin
 from programs.models import Dosage
@@ -54,10 +62,44 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 class AlertStatusFilter(OpenFilter):
+    """Open alerts unless asked otherwise: the list is the therapist's to-do list."""
+
     title = gettext_lazy("status")
     parameter_name = "status"
     field = "acknowledged_at"
     done_label = gettext_lazy("acknowledged")
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*super().lookups(request, model_admin), (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or "open"
+
+    def choices(self, changelist):
+        # No "All" link of Django's (it would drop the parameter, i.e. mean "open").
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+# Red-flag alerts before the others (open ones first in any case).
+RED_FLAG_FIRST = Case(
+    When(kind=FlagKind.RED_FLAG, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+
+
+def sign_labels(codes) -> str:
+    labels = []
+    for code in codes:
+        try:
+            labels.append(str(RedFlagSign(code).label))
+        except ValueError:
+            labels.append(str(code))
+    return "; ".join(labels)
 
 
 class RedFlagStatusFilter(OpenFilter):
@@ -81,29 +123,79 @@ class ReadOnlyAdminMixin:
 class AlertAdmin(
     AuditedAdminMixin, TherapistScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 ):
-    """The list of flags to acknowledge: open ones first, newest first."""
+    """The list of flags to acknowledge: open ones only by default (acknowledged ones through
+    the status filter), red flags first and marked, then newest first."""
 
-    list_display = ["patient_name", "kind", "session_day", "details_text", "created_at", "status"]
+    list_display = [
+        "urgency",
+        "patient_name",
+        "kind",
+        "session_day",
+        "details_text",
+        "created_at",
+        "status",
+    ]
+    list_display_links = ["kind"]
     list_filter = [AlertStatusFilter, "kind"]
-    list_select_related = ["patient__user", "session"]
+    list_select_related = ["patient__user", "session", "symptom_report"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
-    ordering = [F("acknowledged_at").asc(nulls_first=True), "-created_at", "-id"]
+    ordering = [F("acknowledged_at").asc(nulls_first=True), RED_FLAG_FIRST, "-created_at", "-id"]
     actions = ["acknowledge"]
     readonly_fields = ["details_text"]
+
+    @admin.display(description=gettext_lazy("urgent"))
+    def urgency(self, alert):
+        if alert.kind != FlagKind.RED_FLAG:
+            return ""
+        return format_html(
+            '<strong class="urgent-marker" style="color: var(--error-fg, #ba2121)">'
+            '<img src="{}" alt=""> {}</strong>',
+            static("admin/img/icon-alert.svg"),
+            _("RED FLAG"),
+        )
 
     @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
     def patient_name(self, alert):
         return patient_link(alert.patient)
 
-    @admin.display(description=gettext_lazy("session day"), ordering="session__local_date")
+    @admin.display(description=gettext_lazy("day"), ordering="session__local_date")
     def session_day(self, alert):
-        return alert.session.local_date if alert.session else None
+        if alert.session:
+            return alert.session.local_date
+        if alert.symptom_report:
+            return _("%(day)s (symptom report)") % {"day": alert.symptom_report.local_date}
+        return None
 
     @admin.display(description=gettext_lazy("details"))
     def details_text(self, alert):
+        if alert.kind == FlagKind.RED_FLAG and isinstance(alert.details, list):
+            return sign_labels(alert.details) or None
         if isinstance(alert.details, list):
             return "; ".join(str(item) for item in alert.details) or None
         return str(alert.details) if alert.details else None
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/acknowledge/",
+                self.admin_site.admin_view(require_POST(self.acknowledge_view)),
+                name="patients_alert_acknowledge",
+            ),
+            *super().get_urls(),
+        ]
+
+    def acknowledge_view(self, request, object_id):
+        """One alert acknowledged from the admin index's urgent box; back to where it was."""
+        alert = self.get_object(request, object_id)  # 404 outside the user's patients
+        if not self.has_change_permission(request, alert):
+            raise PermissionDenied
+        self._acknowledge(request, Alert.objects.filter(pk=alert.pk))
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("admin:patients_alert_changelist")
+        return HttpResponseRedirect(back)
 
     @admin.display(description=gettext_lazy("acknowledged"), boolean=True)
     def status(self, alert):
@@ -113,6 +205,9 @@ class AlertAdmin(
         description=gettext_lazy("Acknowledge the selected alerts"), permissions=["change"]
     )
     def acknowledge(self, request, queryset):
+        self._acknowledge(request, queryset)
+
+    def _acknowledge(self, request, queryset):
         # What the service acknowledges: the open ones of the selection.
         selected = list(
             queryset.filter(acknowledged_at__isnull=True).values_list("pk", "patient_id")
@@ -382,3 +477,58 @@ class RedFlagAdmin(
         if red_flag.cleared_at:
             return red_flag.clearance_note
         return _("Record the medical clearance on the patient page.")
+
+
+class ViewWithPatientsMixin:
+    """Whoever may view patients may view this part of their record (the therapist group's
+    permissions predate the model); the scoping mixin before it still limits the objects."""
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "patients.view_patient"
+        )
+
+
+@admin.register(SymptomReport)
+class SymptomReportAdmin(
+    AuditedAdminMixin,
+    TherapistScopedAdminMixin,
+    ReadOnlyAdminMixin,
+    ViewWithPatientsMixin,
+    admin.ModelAdmin,
+):
+    """ "Something is wrong" reports of the therapist's patients: read here, written only by
+    the patient (portal, API); red flags among them are cleared on the patient page."""
+
+    list_display = [
+        "patient_name",
+        "reported_at",
+        "red_flag_saddle_numbness",
+        "red_flag_bladder_bowel",
+        "red_flag_leg_weakness",
+        "pain",
+        "flagged",
+        "reasons",
+    ]
+    list_filter = ["flagged", ("local_date", admin.DateFieldListFilter)]
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = ["reasons"]
+
+    def has_change_permission(self, request, obj=None):
+        # The patient's own report: never edited.
+        return False
+
+    @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
+    def patient_name(self, report):
+        return patient_link(report.patient)
+
+    @admin.display(description=gettext_lazy("flag reasons"))
+    def reasons(self, report):
+        labels = []
+        for code in report.flag_reasons:
+            try:
+                labels.append(str(FlagKind(code).label))
+            except ValueError:
+                labels.append(str(code))
+        return ", ".join(labels) or None

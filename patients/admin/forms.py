@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient, RedFlagSign
+from patients.models import Patient, RedFlagSign, ScreeningPrompt
 from programs.models import Program
 
 PROFILE_FIELDS = [
@@ -74,13 +74,46 @@ class ClearanceForm(forms.Form):
     )
 
 
+# The guideline's red-flag groups (RedFlagSign.group_of), in the order the screening asks them.
+SIGN_GROUPS = {
+    "fracture": _("Fracture"),
+    "tumour": _("Tumour"),
+    "infection": _("Infection"),
+    "radicular": _("Radiculopathy"),
+    "cauda": _("Cauda equina"),
+}
+
+
+def _short_label(label) -> str:
+    """A sign's label without its group ("Tumour: history of cancer" → "history of cancer"),
+    for the list under the group's heading; the whole label where it has no group prefix."""
+    text = str(label)
+    return text.split(": ", 1)[1] if ": " in text else text
+
+
 class ScreeningForm(forms.Form):
+    """The red-flag screening (docs/clinical-safety.md): every red flag of the guideline, by
+    group, and apart from them the prompts, which do not stop a programme by themselves."""
+
     signs = forms.MultipleChoiceField(
         label=_("Red flags found"),
         choices=RedFlagSign.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave all unticked when the screening found no red flag."),
+        help_text=_(
+            "Leave all unticked when the screening found no red flag. Each red flag ticked "
+            "stops the programme until you record a medical clearance."
+        ),
+    )
+    prompts = forms.MultipleChoiceField(
+        label=_("Prompts looked into"),
+        choices=ScreeningPrompt.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Prompts do not stop the programme. Tick the ones you asked about; when one points "
+            "to a red flag, tick that red flag above."
+        ),
     )
     notes = forms.CharField(
         label=_("Notes"),
@@ -88,6 +121,15 @@ class ScreeningForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
     )
+
+    def sign_groups(self) -> list[tuple[str, list[tuple[object, str]]]]:
+        """The sign checkboxes by group: ``[(group label, [(checkbox, label), …]), …]``."""
+        checkboxes = {checkbox.data["value"]: checkbox for checkbox in self["signs"]}
+        groups: dict[str, list] = {}
+        for code, label in RedFlagSign.choices:
+            group = RedFlagSign.group_of(code)
+            groups.setdefault(group, []).append((checkboxes[code], _short_label(label)))
+        return [(SIGN_GROUPS.get(group, group), signs) for group, signs in groups.items()]
 
 
 class AssignProgramForm(forms.Form):

@@ -4,6 +4,7 @@ page (``patient_page``). Columns and filters of the list live in ``patient_list`
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -25,6 +26,9 @@ from patients.admin.patient_page import PatientPageMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
 from patients.models import AssignmentStatus, Patient
 from privacy.admin import PrivacyActionsMixin
+
+# Set on the request when the service refused a change form's save.
+REFUSED = "_patient_update_refused"
 
 PROFILE_FIELDSETS = (
     (gettext_lazy("Profile"), {"fields": ("date_of_birth", ("language", "time_zone"))}),
@@ -51,6 +55,9 @@ PROFILE_FIELDSETS = (
     ),
     (gettext_lazy("Consent"), {"fields": (("consent_at", "consent_version"),)}),
 )
+# Consent changes only through the patient's consent flow, which writes its ConsentRecord
+# (privacy.services); on the change form the fields are shown, not edited.
+CONSENT_FIELDS = ("consent_at", "consent_version")
 
 
 @admin.register(Patient)
@@ -135,7 +142,7 @@ class PatientAdmin(
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        readonly = ["login", "created_at"]
+        readonly = ["login", "created_at", *CONSENT_FIELDS]
         if not request.user.is_superuser:
             readonly.append("therapist_name")
         return readonly
@@ -160,9 +167,11 @@ class PatientAdmin(
         return self.list_filter
 
     def save_form(self, request, form, change):
-        """A new patient is made by the service (login and profile in one transaction)."""
+        """Both forms save through the services: a new patient is made by ``patient_create``
+        (login and profile in one transaction), a change by ``patient_update``, which holds
+        the rules for the admin and the API alike (only the practice admin reassigns)."""
         if change:
-            return super().save_form(request, form, change)
+            return self._update(request, form)
         data = form.cleaned_data
         patient = services.patient_create(
             username=data["username"],
@@ -208,13 +217,41 @@ class PatientAdmin(
         # Not a field: the patient's login got a new one-time link, sent to their address.
         self.audit_objects(request, AuditAction.CHANGE, invited, fields=("invitation",))
 
+    def _update(self, request, form) -> Patient:
+        """The changed fields, handed to the service; the stored patient, not the form's
+        instance (the form has already copied its input onto that one)."""
+        data = form.cleaned_data
+        changed = {name: data[name] for name in form.changed_data if name in data}
+        therapist = changed.pop("therapist", None)
+        stored = Patient.objects.select_related("user").get(pk=form.instance.pk)
+        try:
+            return services.patient_update(
+                patient=stored, changed_by=request.user, therapist=therapist, **changed
+            )
+        except ValidationError as error:
+            # The form checks what the model does; the service's own rules (who reassigns)
+            # are refused here: nothing is written and the page says why.
+            request.__dict__[REFUSED] = actions.error_text(error)
+            return stored
+
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
+        """The services have written the patient (``save_form``)."""
 
     def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
+        # No many-to-many fields and no inlines: nothing else to save.
+        return None
+
+    def log_change(self, request, obj, message):
+        if REFUSED in request.__dict__:
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        refused = request.__dict__.pop(REFUSED, None)
+        if refused is not None:
+            self.message_user(request, refused, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     # --- list columns ----------------------------------------------------------------------
 
@@ -237,6 +274,10 @@ class PatientAdmin(
             return None
         if patient.assignment_status == AssignmentStatus.PAUSED:
             return _("%(phase)s (paused)") % {"phase": phase}
+        if patient.assignment_status == AssignmentStatus.STOPPED:
+            return format_html(
+                '{} <strong class="stopped">({})</strong>', phase, AssignmentStatus.STOPPED.label
+            )
         return str(phase)
 
     @admin.display(description=gettext_lazy("last session"), ordering="last_session_at")

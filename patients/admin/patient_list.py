@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patients import selectors
-from patients.models import AssignmentStatus
+from patients.models import OPEN_STATUSES, AssignmentStatus
 from programs.models import Phase
 
 
@@ -80,13 +80,14 @@ class ProgrammeStatusFilter(admin.SimpleListFilter):
         return [
             (AssignmentStatus.ACTIVE, AssignmentStatus.ACTIVE.label),
             (AssignmentStatus.PAUSED, AssignmentStatus.PAUSED.label),
+            (AssignmentStatus.STOPPED, AssignmentStatus.STOPPED.label),
             (self.NONE, _("no open programme")),
         ]
 
     def queryset(self, request, queryset):
         if self.value() == self.NONE:
             return queryset.filter(assignment_status__isnull=True)
-        if self.value() in (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED):
+        if self.value() in OPEN_STATUSES:
             return queryset.filter(assignment_status=self.value())
         return queryset
 

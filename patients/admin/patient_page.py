@@ -5,6 +5,7 @@ up through the admin's scoped queryset, so another therapist's patient answers 4
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -18,9 +19,18 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_record
 from patients import rules, selectors, services
-from patients.admin import actions
+from patients.admin import actions, safety
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
-from patients.models import FlagKind, Patient
+from patients.models import (
+    Assignment,
+    AssignmentStatus,
+    FlagKind,
+    Patient,
+    ScreeningPrompt,
+)
+
+# Symptom reports shown on the patient page, newest first; the full list is in their admin.
+SYMPTOM_REPORTS_SHOWN = 10
 
 
 def flag_label(code: str) -> str:
@@ -35,12 +45,18 @@ class PatientPageMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
-            context.update(self.patient_page_context(request, obj))
+            shown = obj
+            if request.method == "POST":
+                # A refused change form: ``obj`` carries the refused input (say, an unknown
+                # time zone); the page describes the patient as stored.
+                shown = Patient.objects.select_related("user", "therapist").get(pk=obj.pk)
+            context.update(self.patient_page_context(request, shown))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def patient_page_context(self, request, patient) -> dict:
         today = rules.local_day(timezone.now(), patient.time_zone)
         overview = selectors.patient_overview(patient=patient, today=today)
+        assignment = overview["assignment"]
         chart = overview["chart"]
         return {
             "overview": overview,
@@ -69,14 +85,37 @@ class PatientPageMixin:
                 (session, [flag_label(code) for code in session.flag_reasons])
                 for session in overview.get("flagged_sessions", [])
             ],
-            "red_flag_forms": [
-                (flag, ClearanceForm(auto_id=f"id_clear_{flag.pk}_%s"))
-                for flag in overview.get("open_red_flags", [])
+            "red_flag_origins": safety.red_flag_origins(overview.get("open_red_flags", [])),
+            "stopped": assignment is not None and assignment.status == AssignmentStatus.STOPPED,
+            **self._screening_context(patient, today),
+            "symptom_reports": [
+                (report, [flag_label(code) for code in report.flag_reasons])
+                for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]
             ],
-            "screening_form": ScreeningForm(auto_id="id_screening_%s"),
             "assign_form": AssignProgramForm(auto_id="id_assign_%s"),
             "advance_form": ReasonForm(auto_id="id_advance_%s"),
             "regress_form": ReasonForm(auto_id="id_regress_%s"),
+        }
+
+    def _screening_context(self, patient, today) -> dict:
+        """The screening form with the prompts the patient record raises ticked and marked,
+        and the last screening (a programme starts only after a recent one)."""
+        suggested = safety.suggested_prompts(patient, today)
+        last = patient.screenings.select_related("screened_by").first()
+        current = last is not None and rules.screening_is_current(
+            last_screened=rules.local_day(last.screened_at, patient.time_zone),
+            today=today,
+            valid_days=settings.SCREENING_VALID_DAYS,
+        )
+        return {
+            "screening_form": ScreeningForm(
+                auto_id="id_screening_%s", initial={"prompts": suggested}
+            ),
+            "suggested_prompts": suggested,
+            "suggested_prompt_labels": [ScreeningPrompt(code).label for code in suggested],
+            "last_screening": last,
+            "screening_current": current,
+            "screening_valid_days": settings.SCREENING_VALID_DAYS,
         }
 
     def get_urls(self):
@@ -145,6 +184,7 @@ class PatientPageMixin:
             self._form_error(request, form)
             return self._back(patient)
         signs = form.cleaned_data["signs"]
+        running = self._open_status(patient) in (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED)
         if screening := self._call(
             request,
             services.screening_record,
@@ -157,11 +197,28 @@ class PatientPageMixin:
             patient=patient,
             screened_by=request.user,
             signs=signs,
+            prompts=form.cleaned_data["prompts"],
             notes=form.cleaned_data["notes"],
         ):
             self.log_change(request, patient, _("Recorded a screening."))
             self._audit(request, patient, AuditAction.ADD, screening)
+            if running and self._open_status(patient) == AssignmentStatus.STOPPED:
+                self.message_user(
+                    request,
+                    _(
+                        "The programme is stopped until you record a medical clearance for "
+                        "each red flag."
+                    ),
+                    messages.WARNING,
+                )
         return self._back(patient)
+
+    def _open_status(self, patient) -> str | None:
+        return (
+            Assignment.objects.filter(patient=patient, status__in=actions.OPEN_STATUSES)
+            .values_list("status", flat=True)
+            .first()
+        )
 
     def clear_red_flag_view(self, request, object_id, flag_id):
         patient = self._patient_for_change(request, object_id)
@@ -170,6 +227,9 @@ class PatientPageMixin:
         if not form.is_valid():
             self._form_error(request, form)
             return self._back(patient)
+        stopped = Assignment.objects.filter(
+            patient=patient, status=AssignmentStatus.STOPPED
+        ).first()
         if cleared := self._call(
             request,
             services.red_flag_clear,
@@ -188,6 +248,15 @@ class PatientPageMixin:
                 cleared,
                 fields=("cleared_at", "cleared_by", "clearance_note"),
             )
+            if stopped is not None and self._open_status(patient) == AssignmentStatus.ACTIVE:
+                # The last open red flag: the service resumed the programme.
+                self.message_user(
+                    request,
+                    _("No red flag is open any more: the programme is active again."),
+                    messages.SUCCESS,
+                )
+                self.log_change(request, patient, _("Resumed the programme after clearance."))
+                self._audit(request, patient, AuditAction.CHANGE, stopped, fields=("status",))
         return self._back(patient)
 
     def assign_view(self, request, object_id):

@@ -35,7 +35,15 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.tokens import invitation_token, login_link_token
 from audit.models import AuditAction, AuditEntry
 from mtt.tokens.services import token_create
-from patients.models import Alert, NextDayCheck, Patient, RedFlag, RedFlagSign, RedFlagSource
+from patients.models import (
+    Alert,
+    NextDayCheck,
+    Patient,
+    RedFlag,
+    RedFlagSign,
+    RedFlagSource,
+    SymptomReport,
+)
 from programs.models import DailyHabit, Exercise, Phase, Program, TrainingGoal
 from questionnaires.models import Item, Questionnaire
 from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
@@ -213,6 +221,7 @@ ADMIN_MODELS = {
     "patients.sessionlog": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
     "patients.assignment": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
     "patients.redflag": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
+    "patients.symptomreport": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),  # read-only
     "patients.patient": (STAFF, STAFF, STAFF_OWN, OWN_SUPERUSER),
     "questionnaires.questionnaire": (STAFF, SUPERUSER, STAFF, SUPERUSER),
     "questionnaires.item": (STAFF, SUPERUSER, STAFF, SUPERUSER),
@@ -241,6 +250,7 @@ EXPECTED.update(
         "admin:patients_patient_regress": STAFF_POST,
         "admin:patients_patient_pause": STAFF_POST,
         "admin:patients_patient_resume": STAFF_POST,
+        "admin:patients_alert_acknowledge": STAFF_POST,  # the admin index's urgent box
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
         "admin:auth_user_password_change": SUPERUSER,
         # a therapist may not read consent records; another's patient's record is not there
@@ -314,6 +324,15 @@ class Objects:
         state = {"batch": uuid.uuid4(), "updated_at": now}
         Delivery.objects.create(patient=patient, day=day, kind=ReminderKind.SESSION, **state)
         Digest.objects.create(therapist=therapist, week=day, **state)
+        SymptomReport.objects.create(
+            patient=patient,
+            reported_at=now,
+            local_date=day,
+            red_flag_saddle_numbness=False,
+            red_flag_bladder_bowel=False,
+            red_flag_leg_weakness=False,
+            pain=2,
+        )
         ReminderRun.objects.create(started_at=now, window_start=now, window_end=now)
         client = {"username": "anna", "ip_address": "198.51.100.1", "user_agent": "test"}
         AccessAttempt.objects.create(**client, attempt_time=now, failures_since_start=1)
