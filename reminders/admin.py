@@ -1,5 +1,7 @@
-"""Delivery records in the admin, read-only: therapists see their own patients' reminders (and
-so whether they failed), the practice admin sees all, retries failed ones and sees the runs."""
+"""Delivery records in the admin, read-only: therapists see their own patients' reminders and
+alert e-mails (and so whether they failed), the practice admin sees all, retries failed ones and
+sees the runs. A record whose outcome is unknown (the worker died while sending) is shown as such,
+has its own filter entry, and is never retried: the e-mail may have arrived."""
 
 from django.contrib import admin, messages
 from django.http import Http404
@@ -9,7 +11,7 @@ from django.utils.translation import ngettext
 from audit.admin_mixins import AuditedAdminMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
 from reminders import services
-from reminders.models import Delivery, Digest, ReminderRun
+from reminders.models import Delivery, DeliveryStatus, Digest, ReminderRun
 
 
 class ReadOnlyMixin:
@@ -29,7 +31,7 @@ class ReadOnlyMixin:
 class DeliveryAdmin(AuditedAdminMixin, ReadOnlyMixin, TherapistScopedAdminMixin, admin.ModelAdmin):
     list_display = ["day", "kind", "patient", "status", "attempts", "sent_at", "error"]
     list_filter = ["status", "kind", "day"]
-    list_select_related = ["patient__user"]
+    list_select_related = ["patient__user", "alert"]
     date_hierarchy = "day"
     search_fields = ["patient__user__last_name", "patient__user__first_name"]
     actions = ["retry"]
@@ -37,6 +39,7 @@ class DeliveryAdmin(AuditedAdminMixin, ReadOnlyMixin, TherapistScopedAdminMixin,
         "patient",
         "day",
         "kind",
+        "alert",
         "status",
         "attempts",
         "error",
@@ -59,6 +62,20 @@ class DeliveryAdmin(AuditedAdminMixin, ReadOnlyMixin, TherapistScopedAdminMixin,
             % {"count": count},
             messages.SUCCESS,
         )
+        unknown = queryset.filter(status=DeliveryStatus.UNKNOWN).count()
+        if unknown:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail with an unknown outcome was not sent again: it may have "
+                    "arrived.",
+                    "%(count)d e-mails with an unknown outcome were not sent again: they may have "
+                    "arrived.",
+                    unknown,
+                )
+                % {"count": unknown},
+                messages.WARNING,
+            )
 
 
 @admin.register(Digest)

@@ -1,8 +1,9 @@
 """What the therapist's weekly digest lists, read in a fixed number of queries plus the
 readiness check for patients whose adherence already reaches its threshold."""
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,21 +19,28 @@ from patients.models import (
     FlagKind,
     Patient,
     RedFlag,
-    RedFlagSource,
 )
+from reminders.models import Delivery, DeliveryStatus, ReminderKind
 
 LOW_ADHERENCE = Decimal("0.50")
 
 
 @dataclass(frozen=True)
 class DigestContent:
-    flagged: list[tuple[Patient, int]]  # open alerts on flagged sessions
-    red_flags: list[tuple[Patient, str]]  # uncleared red flags from session check-ins
+    # Alerts not yet acknowledged, other than red flags: per patient, each kind in words with
+    # how many (high pain, worse the next day, a flagged session, a symptom report …).
+    flagged: list[tuple[Patient, list[tuple[str, int]]]]
+    red_flags: list[tuple[Patient, str]]  # uncleared red flags, whatever found them
     low_adherence: list[tuple[Patient, Decimal]]
     ready: list[tuple[Patient, str]]  # with the current phase
+    # E-mails about the therapist's patients from the last week whose outcome is unknown (a
+    # worker died while sending): kind in words and day. They are not sent again.
+    uncertain: list[tuple[Patient, str, date]] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.flagged or self.red_flags or self.low_adherence or self.ready)
+        return bool(
+            self.flagged or self.red_flags or self.low_adherence or self.ready or self.uncertain
+        )
 
 
 def digest_content(*, therapist, today: date | None = None) -> DigestContent:
@@ -43,18 +51,27 @@ def digest_content(*, therapist, today: date | None = None) -> DigestContent:
         patient.pk: patient
         for patient in Patient.objects.filter(therapist=therapist).select_related("user")
     }
-    flagged = (
-        Alert.objects.filter(
-            patient__therapist=therapist, acknowledged_at__isnull=True, session__isnull=False
-        )
+    flagged = defaultdict(list)
+    for row in (
+        Alert.objects.filter(patient__therapist=therapist, acknowledged_at__isnull=True)
         .exclude(kind=FlagKind.RED_FLAG)
-        .values("patient_id")
-        .annotate(count=Count("session_id", distinct=True))
-        .order_by("patient_id")
-    )
+        .values("patient_id", "kind")
+        .annotate(count=Count("pk"))
+        .order_by("patient_id", "kind")
+    ):
+        flagged[row["patient_id"]].append((_label(FlagKind, row["kind"]), row["count"]))
     red_flags = RedFlag.objects.filter(
-        patient__therapist=therapist, source=RedFlagSource.SESSION, cleared_at__isnull=True
+        patient__therapist=therapist, cleared_at__isnull=True
     ).order_by("patient_id", "recorded_at")
+    uncertain = (
+        Delivery.objects.filter(
+            patient__therapist=therapist,
+            status=DeliveryStatus.UNKNOWN,
+            day__gt=today - timedelta(days=7),
+        )
+        .order_by("patient_id", "day")
+        .values_list("patient_id", "kind", "day")
+    )
     assignments = list(
         Assignment.objects.filter(patient__therapist=therapist, status=AssignmentStatus.ACTIVE)
         .select_related("patient__user", "program", "current_phase")
@@ -70,7 +87,7 @@ def digest_content(*, therapist, today: date | None = None) -> DigestContent:
         and patient_selectors.assignment_readiness(assignment=assignment, today=today).ready
     ]
     return DigestContent(
-        flagged=[(patients[row["patient_id"]], row["count"]) for row in flagged],
+        flagged=[(patients[pk], kinds) for pk, kinds in flagged.items()],
         red_flags=[(patients[flag.patient_id], flag.get_sign_display()) for flag in red_flags],
         low_adherence=[
             (assignment.patient, adherence[assignment.patient_id])
@@ -78,4 +95,13 @@ def digest_content(*, therapist, today: date | None = None) -> DigestContent:
             if adherence.get(assignment.patient_id, Decimal(1)) < LOW_ADHERENCE
         ],
         ready=ready,
+        uncertain=[(patients[pk], _label(ReminderKind, kind), day) for pk, kind, day in uncertain],
     )
+
+
+def _label(choices, value: str) -> str:
+    """A stored choice in words (in the active language); an unknown value as it is."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

@@ -266,11 +266,15 @@ def digest_message(digest: Digest) -> EmailMultiAlternatives:
         content = digest_content(therapist=therapist)
         sections = [
             (
-                _("Flagged sessions not yet acknowledged"),
-                [f"{patient} ({count})" for patient, count in content.flagged],
+                _("Alerts not yet acknowledged"),
+                [
+                    f"{patient}: "
+                    + ", ".join(f"{kind} ({count})" if count > 1 else kind for kind, count in kinds)
+                    for patient, kinds in content.flagged
+                ],
             ),
             (
-                _("Red flags reported in session check-ins"),
+                _("Red flags not yet cleared"),
                 [f"{patient}: {sign}" for patient, sign in content.red_flags],
             ),
             (
@@ -280,6 +284,16 @@ def digest_message(digest: Digest) -> EmailMultiAlternatives:
             (
                 _("Ready for the next phase"),
                 [f"{patient} ({phase})" for patient, phase in content.ready],
+            ),
+            (
+                _(
+                    "E-mails whose delivery is unknown (interrupted while sending, not sent "
+                    "again; they may not have arrived)"
+                ),
+                [
+                    f"{patient}: {kind}, {formats.date_format(day, 'SHORT_DATE_FORMAT')}"
+                    for patient, kind, day in content.uncertain
+                ],
             ),
         ]
         return _message(

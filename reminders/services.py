@@ -32,7 +32,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mtt.celery import app as celery_app
-from patients.models import Alert, FlagKind, Patient, SessionLog
+from patients.models import (
+    Alert,
+    Assignment,
+    AssignmentStatus,
+    FlagKind,
+    Patient,
+    SessionLog,
+)
 from reminders import emails, rules, selectors
 from reminders.models import (
     URGENT_KINDS,
@@ -237,26 +244,14 @@ def digests_create(*, now: datetime, clock: datetime | None = None) -> list[int]
     return list(Digest.objects.filter(batch=batch).values_list("pk", flat=True))
 
 
-def red_flag_notify(*, session: SessionLog) -> Delivery | None:
-    """Deprecated: ``alerts_notify`` replaces it (one record per alert). Kept until every caller
-    passes the alerts."""
-    if not (
-        session.red_flag_saddle_numbness
-        or session.red_flag_bladder_bowel
-        or session.red_flag_leg_weakness
-    ):
-        return None
-    now = timezone.now()
-    delivery, created = Delivery.objects.get_or_create(
-        patient_id=session.patient_id,
-        day=session.local_date,
-        kind=ReminderKind.RED_FLAG,
-        alert=None,
-        defaults={"details": {"session": session.pk}, "batch": uuid.uuid4(), "updated_at": now},
-    )
-    if created:
-        transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
-    return delivery
+# Reminders that only make sense while the programme runs: a stopped (red flag) or paused one
+# gets none, also when the record was written before it stopped.
+TRAINING_KINDS = (
+    ReminderKind.SESSION,
+    ReminderKind.EVENING,
+    ReminderKind.HABITS,
+    ReminderKind.NEXT_DAY,
+)
 
 
 # --- Alerts to the therapist and escalation (docs/operations.md "The urgent path") -----------
@@ -533,6 +528,10 @@ def _delivery_skip_reason(delivery: Delivery) -> str:
         return "" if patient.therapist.email else "the therapist has no e-mail address"
     if patient.reminder_opt_out:
         return "reminders switched off"
+    if delivery.kind in TRAINING_KINDS and not (
+        Assignment.objects.filter(patient=patient, status=AssignmentStatus.ACTIVE).exists()
+    ):
+        return "the programme is not active (paused, stopped after a red flag, or completed)"
     if not patient.user.email or not patient.user.is_active:
         return "no e-mail address"
     if delivery.kind in (ReminderKind.SESSION, ReminderKind.EVENING) and (

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from patients.models import Alert, FlagKind
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
 from reminders.selectors import DueReminder
@@ -73,3 +74,37 @@ def test_practice_admin_sees_all_and_can_send_failed_ones_again(
     assert response.status_code == 200
     failed.refresh_from_db()
     assert failed.status == DeliveryStatus.SENT
+
+
+def test_unknown_outcomes_and_alert_emails_are_shown_in_words_and_never_retried(
+    client, superuser, records, published, django_capture_on_commit_callbacks
+):
+    mine, _theirs, _ids = records
+    unknown = Delivery.objects.filter(patient=mine, day=date(2026, 6, 2))
+    unknown.update(
+        status=DeliveryStatus.UNKNOWN,
+        error="interrupted while sending: the mail server may have accepted it",
+    )
+    (unknown_pk,) = unknown.values_list("pk", flat=True)
+    alert = Alert.objects.create(patient=mine, kind=FlagKind.RED_FLAG)
+    services.alerts_notify(alerts=[alert])
+    login_verified(client, superuser)
+    response = client.get(CHANGELIST, {"status__exact": "unknown"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [d.pk for d in response.context["cl"].result_list] == [unknown_pk]
+    assert "outcome unknown (interrupted while sending)" in response.text
+    filters = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en").text
+    assert '?status__exact=unknown">outcome unknown (interrupted while sending)</a>' in filters
+    assert "red flag (to the therapist)" in filters  # the alert e-mail's kind in words
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            CHANGELIST,
+            {"action": "retry", "_selected_action": [unknown_pk]},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert "0 reminders queued again." in response.text
+    assert "1 e-mail with an unknown outcome was not sent again: it may have arrived." in (
+        response.text
+    )
+    assert Delivery.objects.get(pk=unknown_pk).status == DeliveryStatus.UNKNOWN
+    assert not any(unknown_pk in chunk for _task, chunk in published)

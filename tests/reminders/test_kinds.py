@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from patients.models import Alert, RedFlag, RedFlagSign, RedFlagSource
@@ -78,8 +78,9 @@ def test_digest_lists_what_needs_attention(make_patient, therapist):
     red = make_patient(reminder_time=time(18))
     RedFlag.objects.create(patient=red, sign=RedFlagSign.CAUDA_SADDLE, source=RedFlagSource.SESSION)
     idle = make_patient(reminder_time=time(18))
-    content = digest.digest_content(therapist=therapist)
-    assert content.flagged == [(flagged, 1)]
+    with translation.override("en"):
+        content = digest.digest_content(therapist=therapist)
+    assert content.flagged == [(flagged, [("pain rose during the session", 1)])]
     assert [patient for patient, _sign in content.red_flags] == [red]
     low = {patient for patient, _value in content.low_adherence}
     assert idle in low and all(value < Decimal("0.5") for _p, value in content.low_adherence)

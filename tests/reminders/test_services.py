@@ -180,22 +180,6 @@ def test_runs_catch_up_the_time_the_worker_was_away(make_patient, settings):
     assert ReminderRun.objects.count() == 2
 
 
-def test_red_flag_notifies_the_therapist_once_without_naming_the_patient(
-    make_patient, published, django_capture_on_commit_callbacks, therapist
-):
-    patient = make_patient(reminder_time=time(18))
-    with django_capture_on_commit_callbacks(execute=True):
-        session = log_session(patient, timezone.now(), red_flag_saddle_numbness=True)
-        services.red_flag_notify(session=session)
-        services.red_flag_notify(session=session)
-    assert [m.to for m in mail.outbox] == [[therapist.email]]
-    body = mail.outbox[0].body
-    assert patient.user.last_name not in body and patient.user.first_name not in body
-    assert "/admin/patients/alert/?status=open" in body
-    quiet = make_patient(reminder_time=time(18))
-    assert services.red_flag_notify(session=log_session(quiet, timezone.now())) is None
-
-
 def test_admin_retry_requeues_failed_records_only(make_patient, published):
     patient = make_patient(reminder_time=time(18))
     ids = services.deliveries_create(

@@ -158,6 +158,7 @@ def _patients_due_now(count: int, **profile):
             quiet_hours_end=dt_time(0),  # equal bounds: no quiet hours
             **profile,
         )
+        patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
         patient_services.assignment_create(patient=patient, program=master, created_by=therapist)
         patients.append(patient)
     return patients
@@ -201,8 +202,9 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
     monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     """The broker is gone while a patient logs a session with a red flag: the session is stored,
-    the failure to enqueue is logged without patient data, and once the broker is back the next
-    run sends the therapist's e-mail, once."""
+    the failure to enqueue is logged without patient data, and once the broker is back the
+    every-minute task sends the therapist's e-mail, once (with a real broker outage:
+    test_broker_outage.py)."""
     therapist = get_user_model().objects.create_user("t.fault", "fault@example.org", is_staff=True)
     patient = patient_services.patient_create(
         username="fault.patient",
@@ -212,6 +214,7 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
         therapist=therapist,
         created_by=therapist,
     )
+    patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
     patient_services.assignment_create(
         patient=patient, program=Program.objects.get(slug="master"), created_by=therapist
     )
@@ -228,9 +231,10 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
                 pain_after=2,
                 rpe=3,
                 red_flag_saddle_numbness=True,
+                red_flag_bladder_bowel=False,
+                red_flag_leg_weakness=False,
                 entries=[entry],
             )
-            services.red_flag_notify(session=session)
         elapsed = time.monotonic() - started
     assert SessionLog.objects.filter(pk=session.pk).exists()
     assert elapsed < 10
@@ -240,13 +244,17 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
     delivery = Delivery.objects.get(kind=ReminderKind.RED_FLAG)
     assert delivery.status == DeliveryStatus.PENDING
 
-    # The broker is back (sends run in-process here); the next run picks the record up.
+    # The broker is back (sends run in-process here); the every-minute task picks it up.
     sent = []
-    monkeypatch.setattr(services, "_publish", lambda task, ids, size, what: sent.append(ids))
-    Delivery.objects.filter(pk=delivery.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+
+    def publish(task, ids, size, what):
+        sent.append(list(ids))
+        return len(ids)
+
+    monkeypatch.setattr(services, "_publish", publish)
     with django_capture_on_commit_callbacks(execute=True):
-        services.reminders_run()
-    assert [delivery.pk] in sent
+        services.urgent_run(now=timezone.now() + timedelta(minutes=1))
+    assert sent == [[delivery.pk]]
     services.deliveries_send(delivery_ids=[delivery.pk])
     services.deliveries_send(delivery_ids=[delivery.pk])
     delivery.refresh_from_db()

@@ -8,4 +8,6 @@ from mtt.settings import mailer_from_url
 from mtt.settings_test import *  # noqa: F403
 
 MAILERS = {"default": mailer_from_url(os.environ["MTT_TEST_EMAIL_URL"])}
+if os.environ.get("MTT_TEST_SEND_BLOCKS"):  # tests/reminders/test_broker_outage.py
+    MAILERS = {"default": {"BACKEND": "tests.reminders.backends.AcceptThenHangBackend"}}
 CELERY_TASK_DEFAULT_QUEUE = os.environ["MTT_TEST_QUEUE"]
