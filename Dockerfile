@@ -1,11 +1,14 @@
 # Production image of MTT Rücken: the same image runs web (the CMD), the Celery worker and beat
-# (docker-compose.yml). Configuration comes from the environment (.env.example lists it).
+# (docker-compose.yml), with the commands `make run` uses (scripts/run.sh; tests/mtt/test_deploy.py
+# compares them). Configuration comes from the environment (.env.example lists it); a .env file
+# is not read unless ENV_FILE names one.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PROMETHEUS_MULTIPROC_DIR=/app/var/metrics
 
 WORKDIR /app
 
@@ -20,11 +23,13 @@ COPY . .
 RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret \
     python manage.py collectstatic --noinput --verbosity 0
 
-# Run as an unprivileged user; var/ stays writable (Celery beat's schedule file lives there).
+# Run as an unprivileged user; var/ stays writable (Celery beat's schedule file lives there, and
+# the processes' metrics files in var/metrics, docs/operations.md "Metrics").
 RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home mtt \
-    && mkdir -p var \
+    && mkdir -p var/metrics \
     && chown -R mtt:mtt var
 USER mtt
 
 EXPOSE 8000
-CMD ["gunicorn", "mtt.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--no-control-socket", "--access-logfile", "-"]
+# Workers, access log and its format: gunicorn.conf.py (WEB_CONCURRENCY sets the worker count).
+CMD ["gunicorn", "mtt.wsgi", "--bind", "0.0.0.0:8000"]

@@ -2,6 +2,8 @@
 # Needs GNU make, bash and Python >= 3.12 (`.python-version` selects 3.12 under pyenv).
 #
 #   make run       install, migrate, demo data, web + Celery worker + beat on http://127.0.0.1:8000
+#   make manage ARGS='…'   manage.py with the settings of make run (.env), e.g. ARGS='seed_demo --help'
+#   make shell     Django's shell with the same settings
 #   make test      install, lint, migrations check and the whole test suite (scripts/test.sh)
 #   make bench     benchmark against a bare Django view, write docs/benchmarks.md (scripts/bench.sh)
 #   make messages  update locale/*/LC_MESSAGES/django.po and compile them
@@ -37,7 +39,9 @@ endif
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv run test bench messages compilemessages clean FORCE
+ARGS ?=
+
+.PHONY: help venv run manage shell test bench messages compilemessages clean FORCE
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -85,12 +89,20 @@ compilemessages: venv
 	  fi; \
 	fi
 
-# DEBUG defaults to true for `make run` only (embedded SQLite, console e-mail, no SECRET_KEY
-# needed); `DEBUG=false make run` runs the production settings locally.
-run: export DEBUG ?= true
-run: export PORT ?= 8000
+# `make run` writes .env once (scripts/dev-env.sh: DEBUG=true, a generated development SECRET_KEY,
+# PORT), which the settings read in development, so manage.py in this checkout runs with the same
+# settings (docs/operations.md "Configuration"). `DEBUG=false make run` runs the production
+# settings locally (then SECRET_KEY must be in the environment); PORT=8001 picks another port.
 run: venv compilemessages
 	scripts/run.sh
+
+manage: venv
+	@scripts/dev-env.sh
+	$(VPY) manage.py $(ARGS)
+
+shell: venv
+	@scripts/dev-env.sh
+	$(VPY) manage.py shell
 
 test: venv compilemessages
 	scripts/test.sh $(PYTEST_ARGS)

@@ -12,6 +12,8 @@ rules (``AccessLogger``, configured in ``gunicorn.conf.py``). Request bodies are
 
 import logging
 import re
+import time
+from datetime import UTC, datetime
 
 try:  # gunicorn is the production server; the filter works without it
     from gunicorn.glogging import Logger as GunicornLogger
@@ -41,6 +43,26 @@ def redact(text: str, *, request_log: bool = False) -> str:
     return EMAIL.sub("[email]", text)
 
 
+# One line layout and one clock for every process (gunicorn, Celery worker and beat, Django):
+# ISO 8601 in UTC with its offset, whatever TIME_ZONE the practice uses (Django sets the
+# process's local zone to it, gunicorn's master starts before Django and would log in another).
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def iso_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="milliseconds")
+
+
+class IsoFormatter(logging.Formatter):
+    """``2026-03-30T16:00:00.123+00:00 INFO name message``."""
+
+    def __init__(self, fmt=LINE_FORMAT, datefmt=None, style="%", **kwargs):
+        super().__init__(fmt, datefmt, style, **kwargs)
+
+    def formatTime(self, record, datefmt=None):
+        return iso_time(record.created)
+
+
 class RedactPersonalDataFilter(logging.Filter):
     """Formats the message, redacts it and keeps only the result (no arguments left to leak
     through another formatter); an exception's text is redacted the same way."""
@@ -63,7 +85,17 @@ class RedactPersonalDataFilter(logging.Filter):
 
 class AccessLogger(GunicornLogger):
     """gunicorn's logger with the access line redacted: no query strings, no secrets in
-    paths, no e-mail addresses (``logger_class`` in ``gunicorn.conf.py``)."""
+    paths, no e-mail addresses (``logger_class`` in ``gunicorn.conf.py``), and its lines laid
+    out like every other process's: the error log through ``IsoFormatter``, the access line's
+    ``%(t)s`` in the same ISO 8601 UTC form (``access_log_format`` puts it first)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(IsoFormatter())
+
+    def now(self):
+        return iso_time(time.time())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = {

@@ -1,13 +1,22 @@
-"""Project-level views: the health check and the start page."""
+"""Project-level views: the health check, the start page, the favicon, the API root and the
+operators' metrics."""
 
 import logging
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from mtt import metrics as app_metrics
 from mtt.celery import app as celery_app
 from programs.selectors import program_overview
 
@@ -59,3 +68,64 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("admin:index" if request.user.is_staff else "portal:today")
     return render(request, "home.html", {"programs": program_overview()})
+
+
+@require_safe
+@cache_control(max_age=60 * 60 * 24 * 7, public=True)
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every first visit (the pages also link the
+    SVG icon, static/favicon.svg)."""
+    return FileResponse(open(finders.find("favicon.ico"), "rb"), content_type="image/x-icon")
+
+
+API_PREFIX = "api/v1/"
+
+
+def _api_routes(patterns, prefix="") -> list[tuple[str, str]]:
+    """(key, URL name) for every route under /api/v1/ that needs no argument, in URLconf order:
+    each router's lists and the fixed resources (``me/today``, ``auth/token`` …)."""
+    found = []
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found += _api_routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern) and pattern.name and route.startswith(API_PREFIX):
+            found.append(pattern.name)
+    return found
+
+
+class ApiRootView(APIView):
+    """``GET /api/v1/``: the resources of the API by name, as absolute URLs (DRF's API root).
+    Read from the URLconf on each request, so a route registered anywhere under /api/v1/
+    appears here without further code."""
+
+    permission_classes = [AllowAny]
+    schema = None  # not a resource; the OpenAPI document describes the others
+
+    def get(self, request):
+        resources = {}
+        for name in _api_routes(get_resolver().url_patterns):
+            try:
+                path = reverse(name)
+            except NoReverseMatch:  # needs an argument: an object, not a resource
+                continue
+            key = path.removeprefix(f"/{API_PREFIX}").strip("/")
+            if key and key not in resources:
+                resources[key] = request.build_absolute_uri(path)
+        return Response(resources)
+
+
+@never_cache
+@require_safe
+def metrics(request):
+    """Prometheus metrics (mtt/metrics.py, docs/operations.md "Metrics"): only with
+    ``Authorization: Bearer <METRICS_TOKEN>``; without METRICS_TOKEN there is no such page."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    if not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = app_metrics.exposition()
+    return HttpResponse(body, content_type=content_type)

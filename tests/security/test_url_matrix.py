@@ -91,6 +91,8 @@ EXPECTED.update(
         # site
         "home": r(OK, OK, OK, INDEX, INDEX, INDEX),  # visitors see it; users are sent on
         "health": EVERYONE,
+        "favicon": EVERYONE,
+        "metrics": r(404, 404, 404, 404, 404, 404),  # no METRICS_TOKEN set: no such page
         "set_language": EVERYONE,  # GET only redirects back
         "reminders:calendar": EVERYONE,  # the secret feed URL is the credential
         # accounts
@@ -129,6 +131,7 @@ EXPECTED.update(
         "exercise-detail": API_PUBLIC,
         "program-list": API_PUBLIC,
         "program-detail": API_PUBLIC,
+        "api-root": API_PUBLIC,  # the list of resources, nothing more
         "schema": API_PUBLIC,
         "api-docs": API_PUBLIC,
         # API: patients' data
