@@ -129,7 +129,13 @@ class TokenView(APIView):
             ),
         },
         auth=[],
-        description="A new token for the account; it expires (see `expires`).",
+        description=(
+            "A new token for the account; it expires (see `expires`). Staff (therapists, the "
+            "practice admin) also send `otp`, the current code of the authenticator app they "
+            "enrolled in the admin: without it, or with a wrong one, the answer is 400 naming "
+            "`otp`. The token dies early when the password changes or the account is "
+            "deactivated."
+        ),
     )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
