@@ -1,9 +1,12 @@
 """A therapist's day in the admin, in real Chromium: screen a new patient, clear a red flag,
-assign the MASTER programme, advance a phase with a reason and find a flagged session."""
+assign the MASTER programme, advance a phase with a reason and find a flagged session; then a
+red flag the patient reports tops the admin, stops the programme, and the therapist's clearance
+resumes it (docs/clinical-safety.md)."""
 
 from datetime import timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -11,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from patients import services
-from patients.models import Patient
+from patients.models import Assignment, AssignmentStatus, Patient
 from programs.models import Exercise
 from tests.browser.conftest import SCREENSHOTS
 from tests.two_factor import current_code
@@ -20,6 +23,16 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+def assert_axe_clean(page: Page, selector: str):
+    """axe-core on the project's own part of an admin page (Django's admin markup is not ours)."""
+    results = Axe().run(page, context=selector)
+    violations = [
+        (rule["id"], [node["target"] for node in rule["nodes"]])
+        for rule in results.response["violations"]
+    ]
+    assert violations == [], (page.url, selector)
 
 
 def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_server, page: Page):
@@ -50,7 +63,12 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
     patient = Patient.objects.get(user__username="jonas")
     assert patient.therapist == therapist
 
-    page.get_by_label("Radiculopathy: progressive leg weakness").check()
+    # The screening: every red flag under its group, the prompts apart.
+    expect(page.locator("#screening fieldset legend")).to_have_count(6)
+    assert_axe_clean(page, "#screening")
+    page.locator("#screening fieldset", has_text="Radiculopathy").get_by_label(
+        "progressive neurological deficits"
+    ).check()
     page.get_by_role("button", name="Save the screening").click()
     page.locator("#programme select").select_option(label="MASTER back programme")
     page.get_by_role("button", name="Assign programme").click()
@@ -89,3 +107,43 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
     expect(flagged).to_have_count(1)
     expect(flagged.first).to_contain_text("2 / 3")
     page.screenshot(path=SCREENSHOTS / "admin-patient-page.png", full_page=True)
+
+    # The patient reports bladder changes on a rest day: it tops the admin's start page.
+    services.symptom_report_create(
+        patient=patient,
+        pain=4,
+        notes="Since this morning",
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=True,
+        red_flag_leg_weakness=False,
+    )
+    page.goto(f"{live_server.url}/admin/")
+    urgent = page.locator("#urgent-alerts")
+    expect(urgent).to_contain_text("Jonas Becker")
+    expect(urgent).to_contain_text("Cauda equina: bladder or bowel dysfunction")
+    assert_axe_clean(page, "#urgent-alerts")
+    page.screenshot(path=SCREENSHOTS / "admin-urgent-red-flag.png", full_page=True)
+    urgent.get_by_role("link", name="Jonas Becker").click()
+
+    expect(page.locator("#safety-banner")).to_contain_text("stopped (red flag)")
+    expect(page.locator("#programme-status")).to_have_text("stopped (red flag)")
+    expect(page.get_by_role("button", name="Resume the programme")).to_have_count(0)
+    red_flags = page.locator("#red-flags")
+    expect(red_flags).to_contain_text("Since this morning")
+    expect(red_flags).to_contain_text("emergency department")
+    assert_axe_clean(page, "#safety-banner")
+    assert_axe_clean(page, "#red-flags")
+    page.screenshot(path=SCREENSHOTS / "admin-patient-stopped.png", full_page=True)
+    red_flags.locator("textarea").fill("Emergency department: no cauda equina, cleared.")
+    red_flags.get_by_role("button", name="Record clearance").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("the programme is active again")
+    expect(page.locator("#programme-status")).to_have_text("active")
+    expect(page.locator("#phase-history tr[data-kind=resume]")).to_contain_text(
+        "Emergency department: no cauda equina, cleared."
+    )
+    assert Assignment.objects.get(patient=patient).status == AssignmentStatus.ACTIVE
+    # Acknowledged from the start page's box, the alert leaves it.
+    page.goto(f"{live_server.url}/admin/")
+    page.locator("#urgent-alerts").get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("#urgent-alerts")).to_have_count(0)
