@@ -11,3 +11,5 @@ MAILERS = {"default": mailer_from_url(os.environ["MTT_TEST_EMAIL_URL"])}
 if os.environ.get("MTT_TEST_SEND_BLOCKS"):  # tests/reminders/test_broker_outage.py
     MAILERS = {"default": {"BACKEND": "tests.reminders.backends.AcceptThenHangBackend"}}
 CELERY_TASK_DEFAULT_QUEUE = os.environ["MTT_TEST_QUEUE"]
+# No remote control: its pidbox queue would leave keys in the test's Redis database.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
