@@ -77,11 +77,20 @@ def _alert_message(delivery: Delivery) -> EmailMultiAlternatives:
         subject = _("Urgent: a red flag has not been acknowledged")
         to = practice_admin_emails()
         greeting = _greeting("")
-        intro = _(
-            "URGENT. A patient reported a red flag (a sign of possible nerve damage) and nobody "
-            "has acknowledged the alert for %(hours)d hours. Please make sure someone from the "
-            "practice contacts the patient now and acknowledges the alert in the admin."
-        ) % {"hours": settings.ALERT_ESCALATION_HOURS}
+        if delivery.details.get("reason") == "therapist unreachable":
+            intro = _(
+                "URGENT. A patient reported a red flag (a sign of possible nerve damage) and "
+                "their therapist cannot be reached by e-mail (no address, or the account is "
+                "deactivated). Please make sure someone from the practice contacts the patient "
+                "now and acknowledges the alert in the admin."
+            )
+        else:
+            intro = _(
+                "URGENT. A patient reported a red flag (a sign of possible nerve damage) and "
+                "nobody has acknowledged the alert for %(hours)d hours. Please make sure someone "
+                "from the practice contacts the patient now and acknowledges the alert in the "
+                "admin."
+            ) % {"hours": settings.ALERT_ESCALATION_HOURS}
     elif delivery.kind == ReminderKind.RED_FLAG:
         subject = _("Urgent: a patient reported a red flag")
         to = [patient.therapist.email]

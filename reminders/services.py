@@ -286,11 +286,36 @@ def alerts_notify(*, alerts: Sequence[Alert]) -> None:
         for alert in alerts
         if alert.kind in ALERT_MESSAGE_KINDS
     ]
+    # A red flag whose therapist cannot get it (no address, account deactivated) goes to the
+    # practice admin at once instead of after ALERT_ESCALATION_HOURS.
+    unreachable = [
+        alert
+        for alert in alerts
+        if alert.kind == FlagKind.RED_FLAG and not _reachable(alert.patient.therapist)
+    ]
+    rows += [
+        Delivery(
+            patient_id=alert.patient_id,
+            alert=alert,
+            day=_alert_day(alert, now),
+            kind=ReminderKind.ESCALATION,
+            details={"alert_kind": str(alert.kind), "reason": "therapist unreachable"},
+            batch=batch,
+            updated_at=now,
+        )
+        for alert in unreachable
+    ]
     if not rows:
         return
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    if unreachable:
+        Alert.objects.filter(pk__in=[alert.pk for alert in unreachable]).update(escalated_at=now)
     ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
     transaction.on_commit(lambda: enqueue_deliveries(ids))
+
+
+def _reachable(therapist) -> bool:
+    return bool(therapist.is_active and therapist.email)
 
 
 def _alert_day(alert: Alert, now: datetime):
@@ -525,6 +550,8 @@ def _delivery_skip_reason(delivery: Delivery) -> str:
     if delivery.kind == ReminderKind.ESCALATION:
         return "" if emails.practice_admin_emails() else "no practice admin with an e-mail address"
     if delivery.kind in (ReminderKind.RED_FLAG, ReminderKind.ALERT):
+        if not patient.therapist.is_active:
+            return "the therapist's account is deactivated"
         return "" if patient.therapist.email else "the therapist has no e-mail address"
     if patient.reminder_opt_out:
         return "reminders switched off"

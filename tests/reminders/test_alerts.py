@@ -242,3 +242,33 @@ def test_escalation_is_retried_until_a_practice_admin_has_an_address(make_patien
         with pytest.raises(services.SendFailed):
             services.delivery_send(delivery_id=pk)
     assert Delivery.objects.get(pk=pk).status == DeliveryStatus.PENDING
+
+
+def test_a_red_flag_whose_therapist_cannot_be_reached_goes_to_the_practice_admin_at_once(
+    make_patient, therapist, published, django_capture_on_commit_callbacks
+):
+    admin = get_user_model().objects.create_superuser("chefin", "chefin@example.org", "x" * 20)
+    patient = make_patient()
+    therapist.email = ""
+    therapist.save(update_fields=["email"])
+    patient.therapist.refresh_from_db()
+    (red,) = _alerts(patient, FlagKind.RED_FLAG)
+    (pain,) = _alerts(patient, FlagKind.PAIN_HIGH)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alerts_notify(alerts=[red, pain])
+    (message,) = mail.outbox
+    assert message.to == [admin.email]
+    assert message.subject == "Urgent: a red flag has not been acknowledged"
+    assert "their therapist cannot be reached by e-mail" in message.body
+    red.refresh_from_db()
+    assert red.escalated_at is not None
+    statuses = dict(Delivery.objects.values_list("kind", "status"))
+    assert statuses == {
+        ReminderKind.RED_FLAG: DeliveryStatus.SKIPPED,
+        ReminderKind.ALERT: DeliveryStatus.SKIPPED,
+        ReminderKind.ESCALATION: DeliveryStatus.SENT,
+    }
+    # Not escalated a second time when the hours have passed.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.urgent_run(now=timezone.now() + timedelta(hours=5)).escalated == 0
+    assert len(mail.outbox) == 1
