@@ -16,6 +16,7 @@ from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import services
 from patients.api.base import ApiMixin, IdFilter, IsTherapist
+from patients.api.safety import StrictCharField
 from patients.models import Patient, RedFlag, RedFlagSign, RedFlagSource, Screening, ScreeningPrompt
 
 NOTE_MAX = RedFlag._meta.get_field("clearance_note").max_length
@@ -103,7 +104,7 @@ class ScreeningCreateSerializer(serializers.Serializer):
         default=list,
         help_text="The prompts the screener looked into (codes marked `prompt`).",
     )
-    notes = serializers.CharField(
+    notes = StrictCharField(
         max_length=SCREENING_NOTES_MAX, required=False, allow_blank=True, default=""
     )
 
@@ -170,7 +171,7 @@ class RedFlagSerializer(serializers.ModelSerializer):
 
 
 class ClearSerializer(serializers.Serializer):
-    note = serializers.CharField(
+    note = StrictCharField(
         max_length=NOTE_MAX,
         help_text="The medical clearance: who cleared what, and why training may go on.",
     )
@@ -178,14 +179,20 @@ class ClearSerializer(serializers.Serializer):
 
 class RedFlagFilter(filters.FilterSet):
     patient = IdFilter(field_name="patient_id", help_text="Patient id.")
-    open = filters.BooleanFilter(
-        field_name="cleared_at", lookup_expr="isnull", help_text="true: not cleared yet."
+    # "true"/"false" only: django-filter's BooleanFilter quietly ignores anything else.
+    open = filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_open",
+        help_text="true: not cleared yet; false: cleared.",
     )
     source = filters.ChoiceFilter(choices=RedFlagSource.choices)
 
     class Meta:
         model = RedFlag
         fields = ["patient", "open", "source"]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(cleared_at__isnull=value == "true")
 
 
 def red_flag_queryset(user):

@@ -21,6 +21,16 @@ NOTES_MAX = SymptomReport._meta.get_field("notes").max_length
 PAUSED_TEXT = _("Your programme is paused: nothing is due until your therapist resumes it.")
 
 
+class StrictCharField(serializers.CharField):
+    """Text that must be sent as a JSON string: DRF's CharField would store ``0`` as "0",
+    which the schema (``type: string``) does not allow."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class AdviceSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable code of the advice, e.g. emergency_now, doctor_today, "
@@ -99,9 +109,7 @@ class SymptomReportCreateSerializer(serializers.Serializer):
         help_text="New or worsening weakness in a leg. Required: no default."
     )
     pain = serializers.IntegerField(min_value=0, max_value=10, help_text="Pain now, NRS 0–10.")
-    notes = serializers.CharField(
-        max_length=NOTES_MAX, required=False, allow_blank=True, default=""
-    )
+    notes = StrictCharField(max_length=NOTES_MAX, required=False, allow_blank=True, default="")
 
 
 class SymptomReportSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -243,6 +244,30 @@ class SessionCreateSerializer(serializers.ModelSerializer):
                 "14 days back (SESSION_BACKDATE_DAYS)."
             },
         }
+
+
+class SessionCreateSchema(OpenApiSerializerExtension):
+    """States the rule the service enforces, so generated clients and the schemathesis run
+    know it: ``pain_after``, ``rpe`` and at least one entry are required unless a safety
+    question was answered yes."""
+
+    target_class = SessionCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        answered_yes = [
+            {"properties": {name: {"type": "boolean", "enum": [True]}}, "required": [name]}
+            for name in services.SESSION_RED_FLAGS
+        ]
+        completed = {
+            "properties": {
+                "pain_after": {"type": "integer"},
+                "rpe": {"type": "integer"},
+                "entries": {"type": "array", "minItems": 1},
+            },
+            "required": ["pain_after", "rpe", "entries"],
+        }
+        return {**schema, "anyOf": [*answered_yes, completed]}
 
 
 class DayOrInstantFilter(filters.CharFilter):

@@ -138,6 +138,7 @@ BAD_REPORTS = {
     "pain above 10": (report(pain=11), ["pain"]),
     "pain negative": (report(pain=-1), ["pain"]),
     "notes too long": (report(notes="x" * 2001), ["notes"]),
+    "notes not text": (report(notes=0), ["notes"]),
 }
 
 
@@ -323,6 +324,7 @@ BAD_SCREENINGS = {
     "red flags not a list": ({"red_flags": "cauda_saddle"}, "red_flags"),
     "unknown prompt": ({"red_flags": [], "prompts": ["tumour_history"]}, "prompts"),
     "notes too long": ({"red_flags": [], "notes": "x" * 4001}, "notes"),
+    "notes not text": ({"red_flags": [], "notes": 7}, "notes"),
 }
 
 
@@ -468,6 +470,8 @@ def test_the_list_filters_open_and_source(world, call):
         ("fracture_trauma", "X-ray clear.", "therapist1")
     ]
     assert [row["code"] for row in screened] == ["fracture_trauma"]
+    for bad in ({"open": "maybe"}, {"open": "null"}, {"source": "phone"}):
+        assert call(THERAPIST, "get", RED_FLAGS, bad).status_code == 400, bad
 
 
 def test_the_red_flag_list_costs_the_same_for_many_flags(world, call):
@@ -549,6 +553,7 @@ def test_the_programme_stays_stopped_while_another_flag_is_open(world, call):
         ({"note": ""}, "note"),
         ({"note": "   "}, "note"),
         ({"note": "x" * 2001}, "note"),
+        ({"note": 5}, "note"),
     ],
 )
 def test_clearance_needs_a_note(world, call, body, field):
