@@ -102,6 +102,9 @@ class ExportView(ApiMixin, GenericAPIView):
     consent_exempt = True
 
     def perform_content_negotiation(self, request, force=False):
+        # An empty ?format= would quietly mean JSON; the schema lists json and pdf only.
+        if not force and request.query_params.get("format", "json") not in ("json", "pdf"):
+            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]})
         try:
             return super().perform_content_negotiation(request, force)
         except Http404:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.filters import BooleanFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
@@ -16,9 +17,12 @@ from rest_framework.filters import OrderingFilter as DrfOrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from patients import rules
+from patients.api import strict_types
 from patients.api.parsers import JSONObjectParser
 from patients.models import Patient
 from privacy.services import consent_current_version, consent_required
+
+strict_types.install()  # JSON bodies: each field takes its own JSON type only
 
 
 def caller_patient(user) -> Patient | None:
@@ -183,6 +187,11 @@ class LazyFilterBackend(DjangoFilterBackend):
             request.query_params
         ):
             return queryset
+        for name, filter_ in filterset_class.base_filters.items():
+            # django-filter ignores a boolean it cannot read; the schema says true or false.
+            value = request.query_params.get(name)
+            if isinstance(filter_, BooleanFilter) and value not in (None, "true", "false"):
+                raise exceptions.ValidationError({name: [_("Enter true or false.")]})
         return super().filter_queryset(request, queryset, view)
 
 

@@ -6,7 +6,8 @@ cannot be reached — logged without the exception's message, query or body
 (``errors.server_error_answer``). Whatever else answers an error under ``/api/`` in HTML (an
 error handler's page, a library's response; not DRF's own, rendered as the client asked) turns
 into ``{"detail": "<reason>"}`` with the same status and headers, so a client never has to parse
-a page. Outside ``/api/`` nothing changes.
+a page. A query string with a NUL character answers 400 before the view runs. Outside ``/api/``
+nothing changes.
 """
 
 from urllib.parse import unquote

@@ -132,3 +132,49 @@ def test_after_a_refused_body_the_login_still_works(world):
     response = post_raw(client, TOKEN_URL, json.dumps({"username": "anna", "password": PASSWORD}))
     assert response.status_code == 200
     assert response.json()["token"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("username", 0, "Not a valid string."),
+        ("username", True, "Not a valid string."),
+        ("password", ["x"], "Not a valid string."),
+    ],
+)
+def test_a_string_field_takes_only_a_string(db, field, value, message):
+    body = {"username": "anna", "password": "x", field: value}
+    response = post_raw(APIClient(), TOKEN_URL, json.dumps(body))
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("3", "A valid integer is required."),
+        (3.0, "A valid integer is required."),
+        (True, "A valid integer is required."),
+    ],
+)
+def test_a_number_field_takes_only_a_json_number(world, call, value, message):
+    body = {"session": world.session.pk, "pain": value}
+    response = call("patient", "post", "/api/v1/next-day-checks/", body)
+    assert response.status_code == 400
+    assert response.json()["pain"] == [message]
+
+
+def test_an_id_takes_only_a_json_integer(world, call):
+    body = {"session": str(world.session.pk), "pain": 1}
+    response = call("patient", "post", "/api/v1/next-day-checks/", body)
+    assert response.status_code == 400
+    assert response.json()["session"] == ["Incorrect type. Expected pk value, received str."]
+
+
+def test_a_boolean_field_takes_only_true_or_false(world, call):
+    response = call("patient", "patch", "/api/v1/me/profile/", {"reminder_opt_out": "yes"})
+    assert response.status_code == 400
+    assert response.json() == {"reminder_opt_out": ["Must be a valid boolean."]}
+    accepted = call("patient", "patch", "/api/v1/me/profile/", {"reminder_opt_out": True})
+    assert accepted.status_code == 200
+    assert accepted.json()["reminder_opt_out"] is True

@@ -175,3 +175,24 @@ def test_on_sqlite_orderings_ids_and_pages_answer_as_on_postgresql(tmp_path):
     assert "therapist" in answers[len(orderings)]["body"]
     assert "patient" in answers[-2]["body"]
     assert "session" in answers[-1]["body"]
+
+
+@pytest.mark.parametrize("value", ["null", "yes", "1", "", "TRUE"])
+def test_a_boolean_filter_takes_only_true_or_false(world, call, value):
+    response = call("therapist", "get", f"/api/v1/sessions/?flagged={value}")
+    assert response.status_code == 400
+    assert response.json() == {"flagged": ["Enter true or false."]}
+
+
+def test_a_boolean_filter_filters(world, call):
+    flagged = call("therapist", "get", "/api/v1/sessions/?flagged=true").json()["results"]
+    unflagged = call("therapist", "get", "/api/v1/sessions/?flagged=false").json()["results"]
+    assert all(row["flagged"] for row in flagged)
+    assert unflagged and not any(row["flagged"] for row in unflagged)
+
+
+@pytest.mark.parametrize("value", ["", "xml", "PDF"])
+def test_the_export_takes_only_the_documented_formats(world, call, value):
+    response = call("patient", "get", f"/api/v1/me/export/?format={value}")
+    assert response.status_code == 400
+    assert response.json() == {"format": ["Choose json or pdf."]}
