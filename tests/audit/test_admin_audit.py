@@ -117,7 +117,7 @@ def test_phase_changes_and_screenings_on_the_patient_page_are_recorded(
     therapist_client.post(page_url(patient, "pause"))
     therapist_client.post(page_url(patient, "screening"), {"signs": [], "notes": "unremarkable"})
 
-    screening = patient.screenings.get()
+    screening = patient.screenings.latest("screened_at")  # the fixture screened before
     assert rows() == [
         (
             therapist.pk,
@@ -180,10 +180,9 @@ def test_changelist_actions_record_each_changed_assignment(
 ):
     from patients import services
 
-    services.screening_record(patient=make_patient(), screened_by=therapist, signs=[])
-    second = services.assignment_create(
-        patient=make_patient(), program=master, created_by=therapist
-    )
+    berta = make_patient()
+    services.screening_record(patient=berta, screened_by=therapist, signs=[])
+    second = services.assignment_create(patient=berta, program=master, created_by=therapist)
 
     therapist_client.post(
         changelist(Patient),
