@@ -14,10 +14,12 @@ register = template.Library()
 def portal_safety(context) -> dict:
     request = context.get("request")
     patient = access.request_patient(request) if request is not None else None
-    state = access.safety_state(request) if patient is not None else None
+    # A page that shows the urgent advice itself (``urgent_shown``) needs no banner.
+    shown = bool(context.get("urgent_shown"))
+    state = access.safety_state(request) if patient is not None and not shown else None
     return {
         "patient": patient,
         "state": state,
-        "banner": state is not None and state.stopped and not context.get("urgent_shown"),
+        "banner": state is not None and state.stopped,
         "contact": access.practice_contact(),
     }

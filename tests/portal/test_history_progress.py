@@ -39,6 +39,7 @@ def test_history_shows_entries_and_flags(patient_client, history):
 
 
 def test_history_query_count(patient_client, history, django_assert_max_num_queries):
+    # Includes the one query of the safety banner on every portal page.
     with django_assert_max_num_queries(6):
         assert patient_client.get(reverse("portal:history") + "?page=2").status_code == 200
 
@@ -59,5 +60,6 @@ def test_progress_hands_the_chart_data_over(patient_client, patient):
 
 
 def test_progress_query_count(patient_client, history, django_assert_max_num_queries):
+    # Includes the one query of the safety banner on every portal page.
     with django_assert_max_num_queries(7):
         assert patient_client.get(reverse("portal:progress")).status_code == 200

@@ -192,6 +192,7 @@ def test_nothing_due_offers_to_train_anyway(patient_client, patient):
 def test_session_page_query_counts(patient_client, patient, django_assert_max_num_queries):
     for day in range(1, 40):
         log_session(patient, days_ago=day % 14, slugs=PHASE_2_EXERCISES)
+    # Includes the one query of the safety banner on every portal page.
     with django_assert_max_num_queries(6):
         assert patient_client.get(reverse("portal:session") + "?all=1").status_code == 200
     with django_assert_max_num_queries(25):

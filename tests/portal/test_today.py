@@ -114,6 +114,7 @@ def test_today_query_count_does_not_grow_with_history(
     for day in range(1, 60):
         log_session(patient, days_ago=day % 14, slugs=["lws-release-doppelball", "plank-mtt"])
     _yesterday_session(patient)
+    # Includes the one query of the safety banner on every portal page.
     with django_assert_max_num_queries(11):
         response = patient_client.get(reverse("portal:today"))
     assert response.status_code == 200
