@@ -92,6 +92,15 @@ RED_FLAG_FIRST = Case(
 )
 
 
+def alert_details(alert) -> str | None:
+    """An alert's details for people: the red flags' labels, or the stored text."""
+    if alert.kind == FlagKind.RED_FLAG and isinstance(alert.details, list):
+        return sign_labels(alert.details) or None
+    if isinstance(alert.details, list):
+        return "; ".join(str(item) for item in alert.details) or None
+    return str(alert.details) if alert.details else None
+
+
 def sign_labels(codes) -> str:
     labels = []
     for code in codes:
@@ -168,11 +177,7 @@ class AlertAdmin(
 
     @admin.display(description=gettext_lazy("details"))
     def details_text(self, alert):
-        if alert.kind == FlagKind.RED_FLAG and isinstance(alert.details, list):
-            return sign_labels(alert.details) or None
-        if isinstance(alert.details, list):
-            return "; ".join(str(item) for item in alert.details) or None
-        return str(alert.details) if alert.details else None
+        return alert_details(alert)
 
     def get_urls(self):
         return [

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditAction
 from audit.services import audit_record
 from patients import rules, selectors, services
-from patients.admin import actions, safety
+from patients.admin import actions, clinical, safety
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
 from patients.models import (
     Assignment,
@@ -31,6 +31,8 @@ from patients.models import (
 
 # Symptom reports shown on the patient page, newest first; the full list is in their admin.
 SYMPTOM_REPORTS_SHOWN = 10
+# Open alerts shown on the patient page, red flags first; the rest are in the alert list.
+OPEN_ALERTS_SHOWN = 20
 
 
 def flag_label(code: str) -> str:
@@ -88,6 +90,12 @@ class PatientPageMixin:
             "red_flag_origins": safety.red_flag_origins(overview.get("open_red_flags", [])),
             "stopped": assignment is not None and assignment.status == AssignmentStatus.STOPPED,
             **self._screening_context(patient, today),
+            "open_alerts": [
+                (alert, clinical.alert_details(alert))
+                for alert in patient.alerts.filter(acknowledged_at__isnull=True)
+                .select_related("session", "symptom_report")
+                .order_by(clinical.RED_FLAG_FIRST, "-created_at", "-id")[:OPEN_ALERTS_SHOWN]
+            ],
             "symptom_reports": [
                 (report, [flag_label(code) for code in report.flag_reasons])
                 for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]

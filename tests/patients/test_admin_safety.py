@@ -679,3 +679,31 @@ def test_the_alert_list_puts_red_flags_first_marked_and_shows_open_ones_by_defau
     assert [a.pk for a in acknowledged.context["cl"].result_list] == [done.pk]
     assert [a.pk for a in everything.context["cl"].result_list][-1] == done.pk
     assert len(everything.context["cl"].result_list) == len(rows) + 1
+
+
+def test_the_patient_page_lists_open_alerts_red_flags_first_and_acknowledges_them(
+    therapist_client, therapist, assignment, log_session
+):
+    patient = assignment.patient
+    log_session(assignment, pain_before=1, pain_after=4)  # pain rose
+    _red_flag_session(assignment, red_flag_leg_weakness=True)
+    red = Alert.objects.get(kind=FlagKind.RED_FLAG)
+
+    page = therapist_client.get(change_url(patient)).content.decode()
+    alerts = section(page, "open-alerts")
+    response = therapist_client.post(
+        reverse("admin:patients_alert_acknowledge", args=[red.pk]),
+        {"next": change_url(patient)},
+        follow=True,
+    )
+
+    kinds = re.findall(r'<tr data-kind="([^"]+)">', alerts)
+    assert kinds[0] == "red_flag"
+    assert "pain_rise" in kinds
+    assert str(RedFlagSign.LEG_WEAKNESS.label) in alerts
+    assert response.redirect_chain[-1][0] == change_url(patient)
+    red.refresh_from_db()
+    assert red.acknowledged_by == therapist
+    after = section(response.content.decode(), "open-alerts")
+    assert 'data-kind="red_flag"' not in after
+    assert 'data-kind="pain_rise"' in after
