@@ -567,7 +567,13 @@ def _bulk_patients(count, therapist, master, *, start=0):
             current_phase=phases[n % 4],
             phase_started_on=today - timedelta(days=20),
             start_date=today - timedelta(days=60),
-            status=AssignmentStatus.PAUSED if n % 7 == 0 else AssignmentStatus.ACTIVE,
+            status=(
+                AssignmentStatus.PAUSED
+                if n % 7 == 0
+                else AssignmentStatus.STOPPED  # the red flag below stopped it
+                if n % 5 == 0
+                else AssignmentStatus.ACTIVE
+            ),
         )
         for n, patient in enumerate(patients)
     )
@@ -629,6 +635,9 @@ def test_the_patient_list_costs_the_same_queries_for_20_and_200_patients(
     assert row.open_alerts == 1
     assert row.sessions_14d == 3
     assert row.phase.number == 2
+    stopped = client.get(url, {"status": "stopped", "all": ""})  # the ones with a red flag
+    assert stopped.context["cl"].result_count == 33
+    assert stopped.content.decode().count("(stopped (red flag))") == 33
 
 
 @pytest.mark.parametrize("model", [Alert, SessionLog, Assignment, RedFlag], ids=str)
