@@ -195,6 +195,10 @@ def session_body(assignment: Assignment, *, performed_at) -> str:
             "pain_after": 2,
             "rpe": 5,
             "notes": "",
+            # Required since the API never takes an unanswered safety question as "no".
+            "red_flag_saddle_numbness": False,
+            "red_flag_bladder_bowel": False,
+            "red_flag_leg_weakness": False,
             "entries": [
                 {"exercise": pk, "sets_done": 3, "reps": 10, "pain": 1} for pk in exercises
             ],

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mtt.logging import RedactPersonalDataFilter, redact
 from patients import services
-from patients.models import SessionLog
+from patients.models import RedFlag, SessionLog
 from reminders import services as reminder_services
 from reminders.models import Delivery, ReminderKind
 from tests.api.conftest import bearer_client
@@ -101,6 +101,8 @@ def test_a_patient_journey_logs_no_name_email_or_notes(
         "pain_after": 3,
         "rpe": 5,
         "notes": NOTES,
+        "red_flag_saddle_numbness": False,
+        "red_flag_bladder_bowel": False,
         "red_flag_leg_weakness": True,
         "entries": [{"exercise": exercise_id, "sets_done": 2, "reps": 10}],
     }
@@ -122,6 +124,10 @@ def test_a_patient_journey_logs_no_name_email_or_notes(
 
     # The therapist's red-flag e-mail and a reminder to the patient, sent through the mailer.
     red_flag = Delivery.objects.get(patient=patient, kind=ReminderKind.RED_FLAG)
+    # The red flag stopped the programme (no reminders); clearance resumes it.
+    services.red_flag_clear(
+        red_flag=RedFlag.objects.get(patient=patient), cleared_by=therapist, note="Checked."
+    )
     reminder = Delivery.objects.create(  # tomorrow's: today's session would skip it
         patient=patient,
         day=timezone.localdate() + timedelta(days=1),
