@@ -45,7 +45,7 @@ fi
 
 "$bin/python" manage.py migrate --noinput
 # The cache all processes share when there is no REDIS_URL (docs/operations.md "Cache").
-"$bin/python" manage.py createcachetable
+"$bin/python" manage.py createcachetable --verbosity 0  # the migrations create it; this repairs a dropped one
 # The logins are printed once, below the processes' start-up lines (see the end of this script).
 demo_logins=$("$bin/python" manage.py setup_demo)
 
