@@ -9,8 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.db import InterfaceError, OperationalError
+from django.test import Client, RequestFactory
+from django.utils import translation
 
+from patients.api import errors
 from tests.api.conftest import bearer_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +146,31 @@ def test_a_database_outage_answers_503_json_under_the_api_only():
         assert answer["status"] == 503
         assert answer["content_type"] == "application/json"
         assert answer["body"]["detail"].startswith("The service is unavailable for a moment.")
+
+
+@pytest.mark.parametrize("error", [OperationalError, InterfaceError])
+def test_the_500_handler_answers_a_database_outage_as_503_under_the_api(error):
+    """``handler500`` runs for exceptions outside the views too (a middleware reaching the
+    database); Django calls it while the exception is being handled."""
+    factory = RequestFactory()
+    try:
+        raise error("could not connect to server")
+    except error:
+        with translation.override("en"):
+            api = errors.server_error(factory.get("/api/v1/me/today/"))
+            page = errors.server_error(factory.get("/today/"))
+    assert api.status_code == 503
+    assert json.loads(api.content)["detail"].startswith("The service is unavailable")
+    assert api["Retry-After"] == "30"
+    assert page.status_code == 500
+    assert is_html(page)
+
+
+def test_the_500_handler_answers_json_under_the_api_without_the_message():
+    try:
+        raise RuntimeError("Mustermann")
+    except RuntimeError:
+        with translation.override("en"):
+            response = errors.server_error(RequestFactory().get("/api/v1/patients/"))
+    assert response.status_code == 500
+    assert json.loads(response.content) == {"detail": SERVER_ERROR}
