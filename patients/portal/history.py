@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from patients import rules, selectors
+from patients.portal import access
 from patients.portal.access import patient_required
 
 PAGE_SIZE = 20
@@ -37,4 +38,7 @@ def history(request):
             "after": [session.pain_after for session in oldest_first],
         },
     }
-    return render(request, "portal/history.html", {"page": page, "rows": rows, "chart": chart})
+    # While training is stopped (a red flag), no invitation to start a session.
+    stopped = access.safety_state(request).stopped
+    context = {"page": page, "rows": rows, "chart": chart, "stopped": stopped}
+    return render(request, "portal/history.html", context)

@@ -290,6 +290,14 @@ def test_a_symptom_report_with_pain_2_is_noted_for_the_therapist(patient_client,
     assert not Delivery.objects.exists()
 
 
+def test_no_page_invites_training_while_stopped(patient_client):
+    assert "Start a session" in patient_client.get(reverse("portal:history")).content.decode()
+    _report(patient_client, red_flag_leg_weakness="yes", pain="3")
+    for name in PORTAL_PAGES:
+        page = patient_client.get(reverse(name)).content.decode()
+        assert "Start a session" not in page and "Start the guided session" not in page, name
+
+
 def test_a_symptom_report_works_without_a_programme(client, therapist):
     patient = make_patient(therapist, "fritz", phase=0)
     client.force_login(patient.user)
