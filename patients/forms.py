@@ -101,8 +101,8 @@ class SessionForm(SafetyQuestionsMixin, forms.Form):
         max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
     )
 
-    # What a session stopped at the safety questions saves.
-    STOP_FIELDS = (*RED_FLAG_FIELDS, "pain_before", "notes", "idempotency_key")
+    # What a session stopped at the safety questions needs (its notes are kept when valid).
+    STOP_FIELDS = (*RED_FLAG_FIELDS, "pain_before", "idempotency_key")
 
     def is_valid_for_stop(self) -> bool:
         """Validate only what a stopped session saves; errors of the later steps are dropped,

@@ -116,7 +116,8 @@ def _stop(form: SessionForm, patient) -> SessionLog | None:
         return None
     payload = {
         "pain_before": data["pain_before"],
-        "notes": data["notes"],
+        # Notes stand on the last step: a note too long for it never holds up a warning sign.
+        "notes": data.get("notes", ""),
         **{name: data[name] for name in SessionForm.RED_FLAG_FIELDS},
     }
     return _create(form, patient, payload, data["idempotency_key"])

@@ -146,6 +146,15 @@ def test_a_yes_with_the_whole_form_sent_is_a_stop_too_without_the_exercise_rules
     assert open_assignment(patient).status == AssignmentStatus.STOPPED
 
 
+def test_a_bad_value_on_a_later_step_never_holds_up_the_stop(patient_client):
+    response = _stop(
+        patient_client, red_flag_saddle_numbness="yes", notes="x" * 2001, pain_after="12", rpe="x"
+    )
+    assert response.status_code == 302
+    session = SessionLog.objects.get()
+    assert (session.red_flag_saddle_numbness, session.notes, session.pain_after) == (True, "", None)
+
+
 def test_stop_with_every_answer_no_is_refused(patient_client, patient):
     response = _stop(patient_client)
     assert response.status_code == 400
