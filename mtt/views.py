@@ -75,7 +75,10 @@ def home(request):
 def favicon(request):
     """``/favicon.ico``, which browsers ask for on every first visit (the pages also link the
     SVG icon, static/favicon.svg)."""
-    return FileResponse(open(finders.find("favicon.ico"), "rb"), content_type="image/x-icon")
+    path = finders.find("favicon.ico")
+    if not path:  # a deployment without the static sources
+        raise Http404
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")
 
 
 API_PREFIX = "api/v1/"
