@@ -1,7 +1,7 @@
-"""Screening and clearance for practice systems (docs/api.md "Red flags"): the red-flag codes
-with their labels, the red flags of the caller's patients, and medical clearance. A screening
-is recorded at ``patients/{id}/screenings/`` (``patients.api.patients``). The rules — which
-signs stop a programme, what clearance resumes — are ``patients.services``'
+"""Screening and clearance for practice systems (docs/api.md "Screening and red flags"): the
+red-flag codes with their labels, the red flags of the caller's patients, and medical
+clearance. A screening is recorded at ``patients/{id}/screenings/`` (``patients.api.patients``).
+The rules — which signs stop a programme, what clearance resumes — are ``patients.services``'
 (docs/clinical-safety.md)."""
 
 from django.utils.translation import gettext_lazy as _

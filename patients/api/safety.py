@@ -1,5 +1,5 @@
 """What the API tells a patient to do, and ``me/symptom-reports/``: "something is wrong" on any
-day, without a session (docs/api.md "Safety", docs/clinical-safety.md).
+day, without a session (docs/api.md "me/symptom-reports/", docs/clinical-safety.md).
 
 Advice comes from ``patients.rules`` (``session_advice``, ``red_flag_advice``) and is answered
 as ``[{"code", "level", "text"}]``, most urgent first, so a client shows it as it comes."""

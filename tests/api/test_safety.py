@@ -1,4 +1,4 @@
-"""The safety loop through the API (docs/api.md "Safety"): symptom reports, me/today's status
+"""The safety loop through the API (docs/api.md): symptom reports, me/today's status
 and advice, screenings, red-flag codes, the red-flag list and clearance, the patient rows'
 programme state, and what assignments/ refuses."""
 
