@@ -268,13 +268,14 @@ class DatabaseCollector:
 
 
 class BrokerCollector:
-    """Tasks waiting in the broker's default queue (Celery's "queued" state) and whether the
-    broker answered; no database query."""
+    """Tasks waiting in each of the app's broker queues (Celery's "queued" state) and whether
+    the broker answered; no database query."""
 
     def collect(self):
         from mtt.celery import app
 
-        queue = app.conf.task_default_queue
+        names = [queue.name for queue in app.conf.task_queues or []]
+        names = names or [app.conf.task_default_queue]
         up = GaugeMetricFamily("mtt_broker_up", "1 when the Celery broker answered the scrape.")
         queued = GaugeMetricFamily(
             "mtt_celery_queue_length", "Tasks waiting in the broker, by queue.", labels=["queue"]
@@ -284,12 +285,16 @@ class BrokerCollector:
                 conn.ensure_connection(max_retries=1, timeout=2)
                 # Declaring is idempotent (every worker does it) and answers the length; a
                 # passive declare fails on Redis while the queue is empty.
-                _, count, _ = conn.default_channel.queue_declare(queue=queue, durable=True)
-        except Exception:  # the broker away: no queue figure
+                counts = [
+                    (name, conn.default_channel.queue_declare(queue=name, durable=True)[1])
+                    for name in names
+                ]
+        except Exception:  # the broker away: no queue figures
             up.add_metric([], 0)
         else:
             up.add_metric([], 1)
-            queued.add_metric([queue], count)
+            for name, count in counts:
+                queued.add_metric([name], count)
         yield up
         yield queued
 

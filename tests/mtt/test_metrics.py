@@ -187,7 +187,10 @@ def test_the_broker_queue_length_is_read_at_scrape_time():
     families = {family.name: family for family in metrics.BrokerCollector().collect()}
 
     assert [sample.value for sample in families["mtt_broker_up"].samples] == [1]
-    queue = celery_app.conf.task_default_queue
-    length = redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue)
-    [sample] = families["mtt_celery_queue_length"].samples
-    assert (sample.labels, sample.value) == ({"queue": queue}, length)
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    samples = {
+        sample.labels["queue"]: sample.value
+        for sample in families["mtt_celery_queue_length"].samples
+    }
+    assert celery_app.conf.task_default_queue in samples
+    assert samples == {queue: client.llen(queue) for queue in samples}
