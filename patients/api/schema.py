@@ -55,6 +55,8 @@ ERRORS = {
     "401": (ErrorSerializer, "No, an invalid, an expired or a revoked token."),
     "403": (ErrorSerializer, "Signed in, but this role may not do this."),
     "404": (ErrorSerializer, "Not found, or not in the caller's scope (no enumeration)."),
+    "413": (ErrorSerializer, "The body is larger than the upload limit."),
+    "415": (ErrorSerializer, "The body is not `application/json`."),
     "429": (ErrorSerializer, "Too many attempts; try again later."),
 }
 
@@ -88,6 +90,8 @@ class AutoSchema(openapi.AutoSchema):
         paginated = self.method == "GET" and self._is_list_view()
         if "{" in self.path or paginated:
             codes.append("404")
+        if has_input and self.get_request_serializer() is not None:
+            codes += ["413", "415"]
         if self.view.get_throttles():
             codes.append("429")
         return codes

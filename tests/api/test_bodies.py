@@ -4,6 +4,7 @@ not an object, nested too deep, too large, or not JSON at all."""
 import json
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from patients.api.parsers import MAX_DEPTH, nesting_depth
@@ -178,3 +179,16 @@ def test_a_boolean_field_takes_only_true_or_false(world, call):
     accepted = call("patient", "patch", "/api/v1/me/profile/", {"reminder_opt_out": True})
     assert accepted.status_code == 200
     assert accepted.json()["reminder_opt_out"] is True
+
+
+def test_the_schema_documents_413_and_415_for_every_operation_with_a_body():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with_body = [
+        (path, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    ]
+    assert len(with_body) >= 10
+    for path, operation in with_body:
+        assert {"413", "415"} <= set(operation["responses"]), path
