@@ -18,7 +18,9 @@ from mtt import envfile
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv")
+# What a copy of the checkout leaves out: local state, caches, and what manage.py never loads.
 SKIP = {".git", ".venv", "var", ".env", "node_modules", "tests", "docs", "test-results"}
+SKIP |= {".hypothesis", ".ruff_cache", ".pytest_cache", "__pycache__"}
 
 
 def _write(path: Path, text: str) -> Path:

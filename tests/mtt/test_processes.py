@@ -27,7 +27,9 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv")
+# What a copy of the checkout leaves out: local state, caches, and what manage.py never loads.
 SKIP = {".git", ".venv", "var", ".env", "node_modules", "tests", "docs", "test-results"}
+SKIP |= {".hypothesis", ".ruff_cache", ".pytest_cache", "__pycache__"}
 ISO_LINE = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 (DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+ .*"
 )
