@@ -1,5 +1,7 @@
 """``me/today/`` and ``me/profile/``: the signed-in patient's plan for today and own settings."""
 
+from dataclasses import replace
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -63,9 +65,9 @@ class TodaySerializer(serializers.Serializer):
 @extend_schema(tags=["me"])
 class TodayView(ApiMixin, GenericAPIView):
     """The patient's plan for today: what they must be told first (``advice``), the programme's
-    status, current phase, the prescription with what is due (only while ``active``), and the
-    daily habits with today's ticks. Without a programme: ``status`` and ``phase`` null and
-    empty lists."""
+    status, current phase, the prescription with what is due (only while ``active``, and not
+    after pain above 5 today), and the daily habits with today's ticks. Without a programme:
+    ``status`` and ``phase`` null and empty lists."""
 
     permission_classes = [IsPatient]
     serializer_class = TodaySerializer
@@ -77,13 +79,12 @@ class TodayView(ApiMixin, GenericAPIView):
         today = patient_day(patient)
         assignment, items = selectors.open_assignment_and_items(patient)
         status = None if assignment is None else assignment.status
+        state = selectors.safety_state(patient=patient, today=today)
         body = {
             "date": today,
             "assignment": None,
             "status": status,
-            "advice": today_advice(
-                state=selectors.safety_state(patient=patient, today=today), status=status
-            ),
+            "advice": today_advice(state=state, status=status),
             "practice": practice(),
             "phase": None,
             "exercises": [],
@@ -94,6 +95,9 @@ class TodayView(ApiMixin, GenericAPIView):
             plan = selectors.today_plan(
                 patient=patient, assignment=assignment, today=today, items=items
             )
+            if state.high_pain_today:
+                # Pain above 5 today: no training today, as the advice says (and the portal).
+                plan = [replace(row, due=False) for row in plan]
             body.update(
                 assignment=assignment.pk,
                 phase={

@@ -222,13 +222,15 @@ def test_a_red_flag_stops_today_with_urgent_advice_and_nothing_due(world, call):
     assert "112" in data["advice"][0]["text"]
 
 
-def test_high_pain_today_advises_not_to_go_on(world, call):
+def test_high_pain_today_advises_not_to_go_on_and_nothing_is_due(world, call):
+    assert any(row["due"] for row in call(PATIENT, "get", TODAY).json()["exercises"])
     call(PATIENT, "post", REPORTS, report(pain=9))
 
     data = call(PATIENT, "get", TODAY).json()
 
     assert data["status"] == "active"
     assert [(item["code"], item["level"]) for item in data["advice"]] == [("stop_today", "warning")]
+    assert data["exercises"] and not any(row["due"] for row in data["exercises"])
 
 
 def test_a_paused_programme_says_so(world, call):
