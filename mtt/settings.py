@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from mtt import envfile
 
@@ -298,6 +299,15 @@ BROKER_VISIBILITY_TIMEOUT = env.int(
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = BROKER_VISIBILITY_TIMEOUT
 REMINDER_RETRY_CAP_SECONDS = min(3600, BROKER_VISIBILITY_TIMEOUT // 2)
+# Urgent alert e-mails (red flag, escalation) have a queue of their own that every worker
+# consumes next to the default one (a worker started without -Q takes all CELERY_TASK_QUEUES), so
+# they never wait behind the chunks of a large reminder run. docs/operations.md "The urgent path".
+REMINDER_URGENT_QUEUE = env.str("REMINDER_URGENT_QUEUE", default="urgent")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, REMINDER_URGENT_QUEUE)
+]
 
 # One cache for every process (web workers, Celery), so that the login throttles and anything
 # else counted in the cache count once, not per gunicorn worker: Redis when REDIS_URL is set (keys

@@ -65,9 +65,9 @@ RUN_HISTORY_DAYS = 30
 class SendFailed(Exception):
     """Sending failed and the record is pending again: retry later."""
 
-    def __init__(self, pk: int, attempts: int, delay: int | None = None):
+    def __init__(self, pk: int, attempts: int, delay: int | None = None, urgent: bool = False):
         super().__init__(pk, attempts)
-        self.pk, self.attempts = pk, attempts
+        self.pk, self.attempts, self.urgent = pk, attempts, urgent
         self.delay = retry_delay(attempts) if delay is None else delay
 
 
@@ -310,8 +310,11 @@ def alerts_notify(*, alerts: Sequence[Alert]) -> None:
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     if unreachable:
         Alert.objects.filter(pk__in=[alert.pk for alert in unreachable]).update(escalated_at=now)
-    ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
-    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    created = list(Delivery.objects.filter(batch=batch).values_list("pk", "kind"))
+    urgent = [pk for pk, kind in created if kind in URGENT_KINDS]
+    ordinary = [pk for pk, kind in created if kind not in URGENT_KINDS]
+    transaction.on_commit(lambda: enqueue_deliveries(urgent, urgent=True))
+    transaction.on_commit(lambda: enqueue_deliveries(ordinary))
 
 
 def _reachable(therapist) -> bool:
@@ -367,7 +370,7 @@ def alerts_escalate(*, now: datetime | None = None) -> list[int]:
     )
     Alert.objects.filter(pk__in=[alert.pk for alert in due]).update(escalated_at=now)
     ids = list(Delivery.objects.filter(batch=batch).values_list("pk", flat=True))
-    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    transaction.on_commit(lambda: enqueue_deliveries(ids, urgent=True))
     return ids
 
 
@@ -397,7 +400,7 @@ def urgent_enqueue(*, ids: Sequence[int]) -> int:
     """Enqueue urgent records and mark the ones handed over (so the back-off counts from now).
     Returns how many were handed to the broker."""
     ids = list(ids)
-    published = enqueue_deliveries(ids)
+    published = enqueue_deliveries(ids, urgent=True)
     if published:
         Delivery.objects.filter(pk__in=ids[:published], status=DeliveryStatus.PENDING).update(
             updated_at=timezone.now()
@@ -417,10 +420,18 @@ def urgent_run(*, now: datetime | None = None, all_pending: bool = False) -> Urg
 # --- Enqueueing ------------------------------------------------------------------------------
 
 
-def enqueue_deliveries(ids: Sequence[int]) -> int:
+def enqueue_deliveries(ids: Sequence[int], *, urgent: bool = False) -> int:
+    """Hand records to the workers. Urgent ones (red flag, escalation) go to the queue of
+    their own (``REMINDER_URGENT_QUEUE``), so they never wait behind a large reminder run."""
     from reminders import tasks
 
-    return _publish(tasks.send_deliveries, ids, settings.REMINDER_SEND_BATCH, "deliveries")
+    return _publish(
+        tasks.send_deliveries,
+        ids,
+        settings.REMINDER_SEND_BATCH,
+        "deliveries",
+        queue=settings.REMINDER_URGENT_QUEUE if urgent else None,
+    )
 
 
 def enqueue_digests(ids: Sequence[int]) -> int:
@@ -429,19 +440,24 @@ def enqueue_digests(ids: Sequence[int]) -> int:
     return _publish(tasks.send_digests, ids, settings.REMINDER_SEND_BATCH, "digests")
 
 
-def _publish(task, ids: Sequence[int], size: int, what: str) -> int:
+def _publish(task, ids: Sequence[int], size: int, what: str, queue: str | None = None) -> int:
     """Publish ``task`` for chunks of ``ids`` over one broker connection; returns how many ids
     were handed over. Failures are logged, not raised: the records wait for the next run."""
     ids = list(ids)
     published = 0
     if not ids:
         return 0
+    routing = {"queue": queue} if queue else {}
     try:
         with celery_app.producer_or_acquire() as producer:
             for offset in range(0, len(ids), size):
                 chunk = ids[offset : offset + size]
                 task.apply_async(
-                    (chunk,), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                    (chunk,),
+                    producer=producer,
+                    retry=True,
+                    retry_policy=PUBLISH_RETRY_POLICY,
+                    **routing,
                 )
                 published += len(chunk)
     except Exception as error:  # kombu raises many kinds; none may reach the caller
@@ -463,6 +479,7 @@ def enqueue_retry(task, failure: SendFailed) -> None:
             countdown=failure.delay,
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
+            **({"queue": settings.REMINDER_URGENT_QUEUE} if failure.urgent else {}),
         )
     except Exception as error:
         logger.warning(
@@ -531,7 +548,7 @@ def _send(
         )
         if gave_up:
             return DeliveryStatus.FAILED
-        raise SendFailed(pk, record.attempts) from error
+        raise SendFailed(pk, record.attempts, urgent=urgent) from error
     _finish(model, pk, DeliveryStatus.SENT, sent_at=timezone.now())
     return DeliveryStatus.SENT
 

@@ -88,7 +88,7 @@ def published(monkeypatch):
 
     calls = []
 
-    def publish(task, ids, size, what):
+    def publish(task, ids, size, what, queue=None):
         calls.append((task.name, list(ids)))
         task(list(ids))
         return len(ids)

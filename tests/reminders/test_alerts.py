@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from patients import services as patient_services
 from patients.models import Alert, FlagKind
-from reminders import services
+from reminders import services, tasks
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_urgent_records_that_could_not_be_enqueued_are_picked_up_within_a_minute
     handed_over = []
     broker_up = False
 
-    def publish(task, ids, size, what):
+    def publish(task, ids, size, what, queue=None):
         if not broker_up:
             return 0
         handed_over.extend(ids)
@@ -272,3 +272,31 @@ def test_a_red_flag_whose_therapist_cannot_be_reached_goes_to_the_practice_admin
     with django_capture_on_commit_callbacks(execute=True):
         assert services.urgent_run(now=timezone.now() + timedelta(hours=5)).escalated == 0
     assert len(mail.outbox) == 1
+
+
+def test_urgent_emails_travel_on_their_own_queue(
+    make_patient, therapist, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """A red flag never waits behind the chunks of a large reminder run."""
+    queues = []
+
+    def publish(task, ids, size, what, queue=None):
+        kinds = set(Delivery.objects.filter(pk__in=ids).values_list("kind", flat=True))
+        queues.append((kinds, queue))
+        return len(ids)
+
+    monkeypatch.setattr(services, "_publish", publish)
+    patient = make_patient()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alerts_notify(alerts=_alerts(patient, FlagKind.RED_FLAG, FlagKind.PAIN_HIGH))
+    assert sorted(queues, key=str) == sorted(
+        [({ReminderKind.RED_FLAG}, settings.REMINDER_URGENT_QUEUE), ({ReminderKind.ALERT}, None)],
+        key=str,
+    )
+    failure = services.SendFailed(1, 1, urgent=True)
+    retried = []
+    monkeypatch.setattr(
+        tasks.send_delivery, "apply_async", lambda args, **options: retried.append(options)
+    )
+    services.enqueue_retry(tasks.send_delivery, failure)
+    assert retried[0]["queue"] == settings.REMINDER_URGENT_QUEUE

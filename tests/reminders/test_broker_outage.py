@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from patients import services as patient_services
@@ -101,6 +102,7 @@ class Processes:
             "BROKER_VISIBILITY_TIMEOUT": str(visibility_timeout),
             "MTT_TEST_EMAIL_URL": f"filemail://{self.mail_dir}",
             "MTT_TEST_QUEUE": self.queue,
+            "MTT_TEST_URGENT_QUEUE": django_settings.REMINDER_URGENT_QUEUE,
             "PYTHONPATH": str(ROOT),
         }
         self.running = {}
@@ -115,9 +117,7 @@ class Processes:
     def worker(self, name: str = "worker"):
         self.start(
             name,
-            "worker",
-            "-Q",
-            self.queue,
+            "worker",  # both queues: the default and the urgent one
             "-n",
             f"{name}-{uuid.uuid4().hex}@%h",
             "--pool",

@@ -22,6 +22,7 @@ print(json.dumps({
     "transport": app.conf.broker_transport_options.get("visibility_timeout"),
     "retry_cap": settings.REMINDER_RETRY_CAP_SECONDS,
     "urgent": [settings.CELERY_BEAT_SCHEDULE["urgent"][key] for key in ("task", "schedule")],
+    "queues": sorted(app.amqp.queues),
 }))
 """
 
@@ -55,6 +56,12 @@ def test_visibility_timeout_is_one_reminder_window(window, expected):
     # Longer than any task may run, so a running task is never given to a second worker.
     assert expected > tasks.run_reminders.time_limit > tasks.SEND_LIMITS["time_limit"]
     assert values["urgent"] == ["reminders.tasks.run_urgent", 60.0]
+
+
+def test_a_worker_without_q_consumes_the_urgent_queue_too():
+    """Workers are started without -Q (make run, docker-compose.yml): they take every queue
+    of CELERY_TASK_QUEUES, the urgent one included."""
+    assert _settings()["queues"] == ["celery", "urgent"]
 
 
 def test_visibility_timeout_can_be_set():

@@ -86,9 +86,7 @@ def worker(broker, tmp_path):
             "celery",
             "-A",
             "mtt",
-            "worker",
-            "-Q",
-            queue,
+            "worker",  # consumes the test's queues (worker_settings.CELERY_TASK_QUEUES)
             "-n",
             f"{queue}@%h",
             "--concurrency",
@@ -114,7 +112,8 @@ def worker(broker, tmp_path):
             process.kill()
             output, _ = process.communicate()
         # The queue and kombu's records of its binding: the test leaves no keys behind.
-        broker.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        for name in (queue, f"{queue}-urgent"):
+            broker.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
         for member in broker.zrange("_kombu.binding_deadlines", 0, -1):
             if member.startswith(queue.encode()):
                 broker.zrem("_kombu.binding_deadlines", member)
@@ -251,7 +250,7 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
     # The broker is back (sends run in-process here); the every-minute task picks it up.
     sent = []
 
-    def publish(task, ids, size, what):
+    def publish(task, ids, size, what, queue=None):
         sent.append(list(ids))
         return len(ids)
 
@@ -267,7 +266,8 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
 
 def _point_celery_at(monkeypatch, url: str) -> None:
     """Make the Celery app publish to ``url`` (and back afterwards)."""
-    monkeypatch.setattr(celery_app.conf, "broker_url", url)
+    # broker_write_url first: it reads broker_url, and the undo must restore the original.
     monkeypatch.setattr(celery_app.conf, "broker_write_url", None, raising=False)
+    monkeypatch.setattr(celery_app.conf, "broker_url", url)
     for owner, attribute in ((celery_app, "_pool"), (celery_app.amqp, "_producer_pool")):
         monkeypatch.setattr(owner, attribute, None, raising=False)
