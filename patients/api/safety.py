@@ -166,6 +166,9 @@ class SymptomReportView(ApiMixin, ListCreateAPIView):
 
     permission_classes = [IsPatient]
     filter_backends = []
+    # A warning sign is taken even before the patient agreed to a new consent text: the
+    # programme must stop and the therapist must hear of it (docs/clinical-safety.md).
+    consent_exempt = True
 
     def get_queryset(self):
         return symptom_report_queryset(caller_patient(self.request.user))

@@ -14,10 +14,14 @@ from privacy.services import consent_required
 from privacy.views import redirect_to_consent
 
 
-def patient_required(view):
+def patient_required(view=None, *, consent_exempt: bool = False):
     """Anonymous → login; staff → the admin; a login without a patient profile → a clear page;
-    a patient without consent to the current text → the consent page (``privacy``).
-    Sets ``request.patient``, the only way a portal view reaches patient data."""
+    a patient without consent to the current text → the consent page (``privacy``), except on
+    ``consent_exempt`` views: reporting a warning sign never waits for a consent click
+    (docs/clinical-safety.md). Sets ``request.patient``, the only way a portal view reaches
+    patient data."""
+    if view is None:
+        return functools.partial(patient_required, consent_exempt=consent_exempt)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -30,7 +34,7 @@ def patient_required(view):
             request.patient = user.patient
         except Patient.DoesNotExist:
             return render(request, "portal/no_profile.html", status=403)
-        if consent_required(request.patient):
+        if not consent_exempt and consent_required(request.patient):
             # Nothing else until the patient agrees to the consent text in force.
             return redirect_to_consent(request)
         # Times on portal pages are the patient's own clock.

@@ -12,7 +12,7 @@ from patients.portal import access
 from patients.portal.access import patient_required
 
 
-@patient_required
+@patient_required(consent_exempt=True)
 @require_http_methods(["GET", "POST"])
 def symptom_report(request):
     form = SymptomReportForm(request.POST or None)
@@ -29,7 +29,7 @@ def symptom_report(request):
     return render(request, "portal/symptom_report.html", {"form": form}, status=status)
 
 
-@patient_required
+@patient_required(consent_exempt=True)
 @require_safe
 def symptom_report_result(request, pk: int):
     report = get_object_or_404(SymptomReport, pk=pk, patient=request.patient)

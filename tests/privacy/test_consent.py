@@ -238,3 +238,28 @@ def test_therapists_cannot_open_the_consent_history(client, therapist, patient):
     login_verified(client, make_therapist("t.other"))
 
     assert client.get(reverse("admin:privacy_consentrecord_changelist")).status_code == 403
+
+
+def test_a_warning_sign_is_taken_before_a_new_consent_text_is_agreed_to(client, patient, new_text):
+    """Reporting symptoms never waits for a consent click (docs/clinical-safety.md); the rest
+    of the portal and the API still do."""
+    client.force_login(patient.user)
+
+    page = client.get(reverse("portal:symptom_report"))
+    posted = client.post(
+        "/api/v1/me/symptom-reports/",
+        {
+            "red_flag_saddle_numbness": False,
+            "red_flag_bladder_bowel": True,
+            "red_flag_leg_weakness": False,
+            "pain": 4,
+            "notes": "",
+        },
+        content_type="application/json",
+        **bearer(patient),
+    )
+
+    assert page.status_code == 200
+    assert posted.status_code == 201 and posted.json()["flagged"] is True
+    assert patient.red_flags.get().sign == "cauda_bladder"
+    assert client.get("/today/")["Location"].startswith(reverse("privacy:consent"))
