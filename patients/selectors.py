@@ -333,12 +333,14 @@ def habit_days(*, patient: Patient, assignment: Assignment | None, day: date) ->
 
 
 def next_day_check_pending(*, patient: Patient, today: date) -> SessionLog | None:
-    """Yesterday's last session when its 24-hour response is still missing."""
+    """Yesterday's last session when its 24-hour response is still missing. A session stopped
+    at the safety questions had no training to respond to."""
     return (
         SessionLog.objects.filter(
             patient=patient,
             local_date=today - timedelta(days=1),
             next_day_check__isnull=True,
+            pain_after__isnull=False,
         )
         .order_by("-performed_at")
         .first()

@@ -257,6 +257,8 @@ def _next_day_branch(day: date, where: Q, at: time) -> QuerySet:
             patient_id=OuterRef("patient_id"),
             local_date=day - timedelta(days=1),
             next_day_check__isnull=True,
+            # A session stopped at the safety questions had no training to ask about.
+            pain_after__isnull=False,
         )
         .order_by("-performed_at")
         .values("pk")[:1]

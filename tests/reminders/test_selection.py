@@ -129,6 +129,12 @@ def test_next_day_check_after_a_session(make_patient):
     assert select(utc(2026, 6, 1, 7)) == set()
 
 
+def test_no_next_day_check_after_a_session_stopped_at_the_safety_questions(make_patient):
+    patient = make_patient(reminder_time=time(18))
+    log_session(patient, utc(2026, 5, 31, 15), slugs=[], pain_after=None)
+    assert select(utc(2026, 6, 1, 7)) == set()
+
+
 def test_habit_reminder_when_enabled_and_not_all_ticked(make_patient):
     patient = make_patient(reminder_time=time(18), habit_reminders=True)
     make_patient(reminder_time=time(18))  # habits off
