@@ -340,7 +340,7 @@ def alerts_escalate(*, now: datetime | None = None) -> list[int]:
     they are enqueued after commit."""
     now = now or timezone.now()
     due = list(
-        Alert.objects.select_for_update(skip_locked=True)
+        Alert.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("patient")
         .filter(
             kind=FlagKind.RED_FLAG,
