@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench` (SPEC §5): the busiest endpoints against a bare Django view, and the reminder
-# selection for 100 000 patients. Prints the table and writes docs/benchmarks.md.
+# `make bench` (docs/product.md, "Performance and scale"): the busiest endpoints against a bare
+# Django view, and the reminder selection for 100 000 patients. Prints the table and writes
+# docs/benchmarks.md.
 #
 #   1. wrk (scripts/install-wrk.sh) and PostgreSQL + Redis (scripts/test-services.sh: the
 #      environment's URLs, the local standard ports, or throwaway servers);
