@@ -42,7 +42,11 @@ def main() -> None:
     if spec.get("setup"):
         call_command("migrate", verbosity=0)
         token = world()
-    client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = Client(
+        raise_request_exception=False,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     answers = []
     for method, path, body in spec["requests"]:
         if body is None:

@@ -100,7 +100,12 @@ def test_a_body_over_the_upload_limit_answers_413(world, settings):
 def test_a_declared_length_over_the_limit_is_refused_before_reading(db, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = APIClient().generic(
-        "POST", TOKEN_URL, b"{}", content_type="application/json", CONTENT_LENGTH="5000000"
+        "POST",
+        TOKEN_URL,
+        b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH="5000000",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 413
     assert response.json() == {"detail": "The request body is too large."}
