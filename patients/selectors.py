@@ -25,6 +25,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import DailyHabit
+from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
 ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
@@ -424,3 +425,21 @@ def safety_state(*, patient: Patient, today: date) -> SafetyState:
     if not open_signs and state["high"]:
         advice = [rules.Advice.STOP_TODAY]
     return SafetyState(open_signs=open_signs, high_pain_today=state["high"], advice=advice)
+
+
+@dataclass(frozen=True)
+class TakeHomeProgramme:
+    """What the printable programme shows: the open programme's phase and its active
+    prescription, each exercise with its goal and media (``exercise.media.all()``)."""
+
+    patient: Patient
+    assignment: Assignment | None
+    items: list[PrescriptionItem]
+
+
+def take_home_programme(*, patient: Patient) -> TakeHomeProgramme:
+    """The take-home programme (docs/product.md) in two queries (three without an active
+    exercise): the prescription with its joins, then the exercises' media."""
+    assignment, items = open_assignment_and_items(patient)
+    attach_media(item.exercise for item in items)
+    return TakeHomeProgramme(patient=patient, assignment=assignment, items=items)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from patients.portal import habits as habits_view
-from patients.portal import history, progress, questionnaires, session, symptoms, today
+from patients.portal import history, programme, progress, questionnaires, session, symptoms, today
 
 app_name = "portal"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("history/", history.history, name="history"),
     path("progress/", progress.progress, name="progress"),
     path("habits/", habits_view.habits, name="habits"),
+    path("programme.pdf", programme.programme, name="programme_pdf"),
     path("questionnaires/", questionnaires.questionnaire_list, name="questionnaires"),
     path(
         "questionnaires/results/<int:pk>/",

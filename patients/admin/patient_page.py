@@ -8,17 +8,17 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from patients import rules, selectors, services
+from patients import programme_pdf, rules, selectors, services
 from patients.admin import actions, clinical, safety
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
 from patients.models import (
@@ -146,8 +146,35 @@ class PatientPageMixin:
             view(self.regress_view, "regress"),
             view(self.pause_view, "pause"),
             view(self.resume_view, "resume"),
+            path(
+                "<path:object_id>/programme.pdf",
+                self.admin_site.admin_view(require_safe(self.programme_pdf_view)),
+                name="patients_patient_programme_pdf",
+            ),
             *super().get_urls(),
         ]
+
+    def programme_pdf_view(self, request, object_id):
+        """ "Print programme": the patient's take-home PDF, as the portal serves it, recorded as
+        a read of the patient's programme."""
+        patient = self.get_object(request, object_id)  # 404 outside the user's patients
+        if patient is None or not self.has_view_permission(request, patient):
+            raise Http404
+        language = programme_pdf.language_for(
+            patient, request.GET.get("lang")
+        ) or programme_pdf.language_for(patient, None)
+        programme = selectors.take_home_programme(patient=patient)
+        pdf = programme_pdf.programme_pdf(programme, language=language)
+        audit_record(
+            user=request.user,
+            patient_ids=[patient.pk],
+            action=AuditAction.VIEW,
+            obj_type=Assignment if programme.assignment is not None else Patient,
+            obj_id=(programme.assignment or patient).pk,
+            fields=("programme_pdf",),
+            request=request,
+        )
+        return programme_pdf.pdf_response(pdf, language=language)
 
     def _patient_for_change(self, request, object_id) -> Patient:
         patient = self.get_object(request, object_id)  # 404 outside the user's patients

@@ -119,6 +119,7 @@ EXPECTED.update(
         "portal:history": PORTAL,
         "portal:progress": PORTAL,
         "portal:habits": PORTAL,
+        "portal:programme_pdf": PORTAL,  # the patient's own take-home programme
         "portal:questionnaires": PORTAL,
         "portal:questionnaire_result": PORTAL_OWN,
         "portal:questionnaire_fill": PORTAL,
@@ -160,6 +161,7 @@ EXPECTED.update(
         "habit-tick": r(401, 405, 405, 405, 405, 405),  # POST only (and for patients only)
         "habit-untick": r(401, 405, 405, 405, 405, 405),
         "me-export": API_PATIENT,
+        "me-programme": API_PATIENT,
         "me-consent": API_PATIENT,
         # API: the safety loop (symptom reports, screenings, red flags and their clearance)
         "me-symptom-report-list": API_PATIENT,
@@ -253,6 +255,7 @@ EXPECTED.update(
         "admin:patients_patient_regress": STAFF_POST,
         "admin:patients_patient_pause": STAFF_POST,
         "admin:patients_patient_resume": STAFF_POST,
+        "admin:patients_patient_programme_pdf": STAFF_OWN,  # "Print programme", audited
         "admin:patients_alert_acknowledge": STAFF_POST,  # the admin index's urgent box
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
         "admin:auth_user_password_change": SUPERUSER,
