@@ -202,8 +202,47 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Exercise pictures and videos (programs/media.py, docs/operations.md "Media files"): files on
+# disk under var/media/ (served by the app at MEDIA_URL, with names that change with the content
+# so they are cached for a year), or any S3-compatible object store when MEDIA_S3_BUCKET is set.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_URL = "/media/"
+MEDIA_MAX_UPLOAD_MB = env.int("MEDIA_MAX_UPLOAD_MB", default=50)
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+MEDIA_ORIGINS: list[str] = []  # other origins the portal loads media from (CSP below)
+if MEDIA_S3_BUCKET:
+    MEDIA_S3_ENDPOINT_URL = env.str("MEDIA_S3_ENDPOINT_URL", default="")
+    MEDIA_S3_CUSTOM_DOMAIN = env.str("MEDIA_S3_CUSTOM_DOMAIN", default="")
+    MEDIA_S3_REGION = env.str("MEDIA_S3_REGION", default="")
+    MEDIA_S3_OPTIONS = {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": MEDIA_S3_ENDPOINT_URL or None,
+        "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+        "region_name": MEDIA_S3_REGION or None,
+        "custom_domain": MEDIA_S3_CUSTOM_DOMAIN or None,
+        "location": env.str("MEDIA_S3_PREFIX", default=""),
+        # Public, unsigned URLs by default: the catalogue holds no personal data, and a signed
+        # URL would change on every page and defeat the browser's cache.
+        "querystring_auth": env.bool("MEDIA_S3_SIGNED_URLS", default=False),
+        "default_acl": None,
+        "file_overwrite": True,  # a name is its content's hash: same name, same bytes
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    if MEDIA_S3_CUSTOM_DOMAIN:
+        MEDIA_ORIGINS = [f"https://{MEDIA_S3_CUSTOM_DOMAIN}"]
+    elif MEDIA_S3_ENDPOINT_URL:
+        MEDIA_ORIGINS = ["/".join(MEDIA_S3_ENDPOINT_URL.split("/")[:3])]
+    else:
+        MEDIA_ORIGINS = ["https://*.amazonaws.com"]
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": MEDIA_S3_OPTIONS,
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -423,7 +462,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *MEDIA_ORIGINS],
+    "media-src": [CSP.SELF, *MEDIA_ORIGINS],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mtt import views
+from programs.views import media_file
 
 admin.site.site_header = "MTT Rücken"
 admin.site.site_title = "MTT Rücken"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("metrics", views.metrics, name="metrics"),
+    path("media/<path:path>", media_file, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("reminders.urls")),

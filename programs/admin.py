@@ -3,15 +3,18 @@ English, and copy the MASTER programme to adapt their own."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from programs import services
+from programs import media, services
 from programs.models import (
     DailyHabit,
     Dosage,
     Exercise,
+    ExerciseMedia,
     Phase,
     Program,
     ProgramExercise,
@@ -83,6 +86,74 @@ class TrainingGoalAdmin(admin.ModelAdmin):
         return goal.dosage_text
 
 
+class ExerciseMediaForm(forms.ModelForm):
+    """A new row takes an upload, checked by its content (programs/media.py); an existing row
+    changes only its texts, role and order. Files are written by programs.services."""
+
+    upload = forms.FileField(
+        label=_("picture or video"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP picture, or MP4 or WebM video (no SVG)."),
+    )
+
+    class Meta:
+        model = ExerciseMedia
+        fields = ["order", "role", "alt_de", "alt_en", "caption_de", "caption_en"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload is not None:
+            if self.instance.pk:
+                raise ValidationError(
+                    _("To replace the file, delete this row and add a new one."), code="replace"
+                )
+            media.validate_upload(upload)
+        elif not self.instance.pk and self.has_changed():
+            raise ValidationError(_("Choose a picture or a video."), code="required")
+        return upload
+
+
+class ExerciseMediaInline(admin.StackedInline):
+    """Pictures and videos of an exercise. The catalogue is practice-wide (exercises have no
+    owner), so only the practice admin uploads or deletes them (docs/operations.md)."""
+
+    model = ExerciseMedia
+    form = ExerciseMediaForm
+    extra = 0
+    fields = [
+        "preview",
+        "upload",
+        ("role", "order"),
+        ("alt_de", "alt_en"),
+        ("caption_de", "caption_en"),
+    ]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, item):
+        if not item.pk:
+            return ""
+        return format_html(
+            '<img src="{}" alt="{}" width="160" loading="lazy"> {} · {}',
+            item.thumbnail_url,
+            item.alt,
+            item.get_kind_display(),
+            f"{item.width or '?'} × {item.height or '?'} px",
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 @admin.register(Exercise)
 class ExerciseAdmin(admin.ModelAdmin):
     list_display = ["name_de", "name_en", "phase", "goal", "order"]
@@ -103,6 +174,40 @@ class ExerciseAdmin(admin.ModelAdmin):
         ),
         (_("Media and variants"), {"fields": ("video_url", ("easier_variant", "harder_variant"))}),
     )
+    inlines = [ExerciseMediaInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("media")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ExerciseMedia:
+            return super().save_formset(request, form, formset, change)
+        exercise = form.instance
+        for row in formset.forms:
+            if not row.has_changed() and not (row.instance.pk and row in formset.deleted_forms):
+                continue
+            if row.instance.pk and row in formset.deleted_forms:
+                services.exercise_media_delete(media_item=row.instance)
+            elif row.instance.pk:
+                services.exercise_media_update(
+                    media_item=row.instance,
+                    **{name: row.cleaned_data[name] for name in services.MEDIA_TEXT_FIELDS},
+                )
+            elif row.cleaned_data.get("upload") is not None:
+                services.exercise_media_add(
+                    exercise=exercise,
+                    upload=row.cleaned_data["upload"],
+                    **{name: row.cleaned_data[name] for name in services.MEDIA_TEXT_FIELDS},
+                )
+        formset.new_objects = formset.changed_objects = formset.deleted_objects = []
+        return None
+
+    def delete_model(self, request, obj):
+        services.exercise_delete(exercise=obj)
+
+    def delete_queryset(self, request, queryset):
+        for exercise in queryset.prefetch_related("media"):
+            services.exercise_delete(exercise=exercise)
 
 
 @admin.register(DailyHabit)

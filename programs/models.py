@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -360,3 +361,85 @@ class ProgramExercise(Dosage):
 
     def __str__(self):
         return f"{self.phase.number}: {self.exercise}"
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", _("image")
+    VIDEO = "video", _("video")
+
+
+class MediaRole(models.TextChoices):
+    START_POSITION = "start_position", _("start position")
+    END_POSITION = "end_position", _("end position")
+    MOVEMENT = "movement", _("movement")
+    COMMON_MISTAKE = "common_mistake", _("common mistake")
+
+
+class ExerciseMedia(models.Model):
+    """A picture or short video showing how an exercise is done (docs/media.md).
+
+    An upload is stored as re-encoded files only (``file``: the phone-sized rendition of an image or
+    the video itself; ``thumbnail``: a small picture; ``poster``: a video's still), under
+    content-hashed names so their URLs can be cached for ever. The project's own drawings are
+    static files named by ``static_path`` instead. Written through ``programs.services``, which
+    also removes the files when an item or its exercise is deleted.
+    """
+
+    exercise = models.ForeignKey(
+        Exercise, models.CASCADE, related_name="media", verbose_name=_("exercise")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=MediaKind.choices)
+    role = models.CharField(_("shows"), max_length=20, choices=MediaRole.choices)
+    caption_de = models.CharField(_("caption (German)"), max_length=300, blank=True)
+    caption_en = models.CharField(_("caption (English)"), max_length=300, blank=True)
+    alt_de = models.CharField(_("alt text (German)"), max_length=500)
+    alt_en = models.CharField(_("alt text (English)"), max_length=500, blank=True)
+    file = models.FileField(_("file"), max_length=255, blank=True)
+    thumbnail = models.FileField(_("thumbnail"), max_length=255, blank=True)
+    poster = models.FileField(_("poster"), max_length=255, blank=True)
+    static_path = models.CharField(
+        _("static file"),
+        max_length=255,
+        blank=True,
+        help_text=_("A drawing shipped with the project, e.g. programs/exercises/plank-start.svg."),
+    )
+    width = models.PositiveIntegerField(_("width (px)"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height (px)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    caption = TranslatedField()
+    alt = TranslatedField()
+
+    class Meta:
+        ordering = ["exercise", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(file="") & ~models.Q(static_path=""))
+                | (~models.Q(file="") & models.Q(static_path="")),
+                name="exercise_media_one_source",
+            )
+        ]
+        verbose_name = _("picture or video")
+        verbose_name_plural = _("pictures and videos")
+
+    def __str__(self):
+        return f"{self.exercise_id}: {self.get_role_display()} ({self.get_kind_display()})"
+
+    @property
+    def url(self) -> str:
+        return static(self.static_path) if self.static_path else self.file.url
+
+    @property
+    def thumbnail_url(self) -> str:
+        if self.static_path:
+            return static(self.static_path)
+        return self.thumbnail.url if self.thumbnail else self.url
+
+    @property
+    def poster_url(self) -> str:
+        return self.poster.url if self.poster else ""
+
+    def stored_names(self) -> list[str]:
+        """The names of the files this item owns in the media storage."""
+        return [field.name for field in (self.file, self.thumbnail, self.poster) if field.name]

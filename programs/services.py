@@ -1,9 +1,20 @@
 """Writes to the catalogue."""
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils.text import slugify
 
-from programs.models import Dosage, Exercise, Program, ProgramExercise, ProgramPhase
+from programs import media
+from programs.models import (
+    Dosage,
+    Exercise,
+    ExerciseMedia,
+    Program,
+    ProgramExercise,
+    ProgramPhase,
+)
 
 
 def program_exercise_dosage_from_goal(*, item: ProgramExercise, exercise: Exercise) -> None:
@@ -49,3 +60,98 @@ def program_copy(*, program: Program) -> Program:
         for item in program.program_exercises.all()
     )
     return copy
+
+
+def _store(rendition: media.Rendition) -> str:
+    """Save a file under its content hash; the same bytes are stored once."""
+    name = rendition.name()
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(rendition.content))
+    return name
+
+
+def _remove_files_on_commit(names: list[str]) -> None:
+    """Delete stored files once the deletion is committed, unless another item uses the same
+    content (names are content hashes, so two uploads of one picture share a file)."""
+
+    def remove():
+        for name in names:
+            in_use = ExerciseMedia.objects.filter(
+                Q(file=name) | Q(thumbnail=name) | Q(poster=name)
+            ).exists()
+            if not in_use:
+                default_storage.delete(name)
+
+    if names:
+        transaction.on_commit(remove)
+
+
+@transaction.atomic
+def exercise_media_add(
+    *,
+    exercise: Exercise,
+    upload,
+    role: str,
+    alt_de: str,
+    alt_en: str = "",
+    caption_de: str = "",
+    caption_en: str = "",
+    order: int | None = None,
+) -> ExerciseMedia:
+    """Check an uploaded picture or video by its content, store its re-encoded renditions and
+    add it to the exercise (programs/media.py). Raises ValidationError for a refused file."""
+    prepared = media.prepare_upload(upload)
+    if order is None:
+        order = (exercise.media.aggregate(last=Max("order"))["last"] or 0) + 1
+    item = ExerciseMedia(
+        exercise=exercise,
+        order=order,
+        kind=prepared.kind,
+        role=role,
+        alt_de=alt_de,
+        alt_en=alt_en,
+        caption_de=caption_de,
+        caption_en=caption_en,
+        width=prepared.file.width,
+        height=prepared.file.height,
+    )
+    item.file.name = _store(prepared.file)
+    item.thumbnail.name = _store(prepared.thumbnail)
+    if prepared.poster is not None:
+        item.poster.name = _store(prepared.poster)
+    item.full_clean()
+    item.save()
+    return item
+
+
+MEDIA_TEXT_FIELDS = ("order", "role", "alt_de", "alt_en", "caption_de", "caption_en")
+
+
+@transaction.atomic
+def exercise_media_update(*, media_item: ExerciseMedia, **changes) -> ExerciseMedia:
+    """Change the texts, role or order of a media item; its files stay as they are."""
+    unknown = set(changes) - set(MEDIA_TEXT_FIELDS)
+    if unknown:
+        raise TypeError(f"not changeable: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(media_item, name, value)
+    media_item.full_clean()
+    media_item.save(update_fields=list(changes))
+    return media_item
+
+
+@transaction.atomic
+def exercise_media_delete(*, media_item: ExerciseMedia) -> None:
+    """Delete a media item and, once committed, its stored files (static drawings stay)."""
+    names = media_item.stored_names()
+    media_item.delete()
+    _remove_files_on_commit(names)
+
+
+@transaction.atomic
+def exercise_delete(*, exercise: Exercise) -> None:
+    """Delete an exercise with its media items and their files. Raises ProtectedError while a
+    programme or a prescription still uses the exercise."""
+    names = [name for item in exercise.media.all() for name in item.stored_names()]
+    exercise.delete()
+    _remove_files_on_commit(names)

@@ -12,6 +12,8 @@ from patients.api.base import ApiMixin, IsPatient, LocalTimeField, caller_patien
 from patients.api.habits import HabitDaySerializer
 from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
 from patients.models import OPEN_STATUSES, Language
+from programs.api.serializers import MediaSerializer
+from programs.selectors import attach_media
 from reminders.services import calendar_token_rotate, calendar_url
 
 
@@ -36,6 +38,8 @@ class PlannedExerciseSerializer(serializers.Serializer):
     rest_s = serializers.IntegerField(source="item.rest_s")
     tempo = serializers.CharField(source="item.tempo")
     frequency = serializers.CharField(source="item.frequency")
+    equipment = serializers.CharField(source="item.exercise.equipment")
+    media = MediaSerializer(source="item.exercise.media", many=True)
     due = serializers.BooleanField(help_text="Due today under the scheduling rule.")
     done_today = serializers.BooleanField()
     next_due = serializers.DateField(help_text="The next due day if nothing more is done.")
@@ -78,6 +82,8 @@ class TodayView(ApiMixin, GenericAPIView):
         patient = caller_patient(request.user)
         today = patient_day(patient)
         assignment, items = selectors.open_assignment_and_items(patient)
+        # One query for every exercise's pictures (the budget in tests/api/test_queries.py).
+        attach_media(item.exercise for item in items)
         status = None if assignment is None else assignment.status
         state = selectors.safety_state(patient=patient, today=today)
         body = {
@@ -109,7 +115,7 @@ class TodayView(ApiMixin, GenericAPIView):
                     patient=patient, program_id=assignment.program_id, day=today
                 ),
             )
-        return Response(TodaySerializer(body).data)
+        return Response(TodaySerializer(body, context={"request": request}).data)
 
 
 class ProfileSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from programs.models import (
     DailyHabit,
     Exercise,
+    ExerciseMedia,
     Phase,
     Program,
     ProgramExercise,
@@ -77,6 +78,45 @@ class ExerciseRefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name"]
 
 
+class MediaSerializer(serializers.ModelSerializer):
+    """A picture or video of the exercise, with absolute URLs (cacheable: a changed file gets
+    a new URL). For a video ``thumbnail_url`` is its poster's small version."""
+
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    alt = serializers.CharField(help_text="What the picture shows, in the request's language.")
+    caption = serializers.CharField()
+
+    class Meta:
+        model = ExerciseMedia
+        fields = [
+            "kind",
+            "role",
+            "url",
+            "thumbnail_url",
+            "poster_url",
+            "width",
+            "height",
+            "alt",
+            "caption",
+        ]
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None and url else url
+
+    def get_url(self, item: ExerciseMedia) -> str:
+        return self._absolute(item.url)
+
+    def get_thumbnail_url(self, item: ExerciseMedia) -> str:
+        return self._absolute(item.thumbnail_url)
+
+    def get_poster_url(self, item: ExerciseMedia) -> str:
+        """Empty for pictures."""
+        return self._absolute(item.poster_url)
+
+
 class ExerciseSerializer(serializers.ModelSerializer):
     name = serializers.CharField()
     phase = PhaseRefSerializer()
@@ -88,6 +128,7 @@ class ExerciseSerializer(serializers.ModelSerializer):
     safety_notes = serializers.CharField()
     easier_variant = ExerciseRefSerializer(allow_null=True)
     harder_variant = ExerciseRefSerializer(allow_null=True)
+    media = MediaSerializer(many=True, help_text="Pictures and videos, in their order.")
 
     class Meta:
         model = Exercise
@@ -105,6 +146,7 @@ class ExerciseSerializer(serializers.ModelSerializer):
             "video_url",
             "easier_variant",
             "harder_variant",
+            "media",
         ]
 
 

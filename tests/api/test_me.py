@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from patients import services
 from patients.models import HabitCheck
+from programs.models import Exercise
 from tests.api.conftest import PATIENT, bearer_client, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +197,16 @@ def test_a_habit_outside_the_programme_answers_404(world, call):
 
 def test_therapists_must_name_the_patient_for_habits(world, call):
     assert call("therapist", "get", "/api/v1/habits/").status_code == 400
+
+
+def test_today_items_carry_equipment_and_media(world, call):
+    response = call(PATIENT, "get", "/api/v1/me/today/", HTTP_ACCEPT_LANGUAGE="en")
+
+    rows = {row["slug"]: row for row in response.json()["exercises"]}
+    plank = Exercise.objects.get(slug="plank-mtt")
+    assert rows["plank-mtt"]["equipment"] == plank.equipment_en
+    start, end = rows["plank-mtt"]["media"]
+    assert (start["role"], end["role"]) == ("start_position", "end_position")
+    assert start["url"] == "http://testserver/static/programs/exercises/plank-mtt-start.svg"
+    assert (start["kind"], start["width"], start["height"]) == ("image", 320, 200)
+    assert start["alt"] == plank.media.get(role="start_position").alt_en

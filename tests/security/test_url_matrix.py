@@ -93,6 +93,9 @@ EXPECTED.update(
         "health": EVERYONE,
         "favicon": EVERYONE,
         "metrics": r(404, 404, 404, 404, 404, 404),  # no METRICS_TOKEN set: no such page
+        # exercise pictures: a name nobody stored; a stored one answers everyone (catalogue
+        # content, tests/programs/test_media.py)
+        "media": r(404, 404, 404, 404, 404, 404),
         "set_language": EVERYONE,  # GET only redirects back
         "reminders:calendar": EVERYONE,  # the secret feed URL is the credential
         # accounts
@@ -108,6 +111,7 @@ EXPECTED.update(
         "password_change": SIGNED_IN,
         "profile": PORTAL,
         "token_revoke": PORTAL_POST,  # the profile's "sign out this app" button
+        "calendar_renew": PORTAL_POST,  # the profile's "renew the secret address" button
         "language": POST_ONLY,
         # portal
         "portal:today": PORTAL,
@@ -403,6 +407,8 @@ class Objects:
             values["app_label"] = "patients"
         if "url" in names:
             values["url"] = "no-such-page/"
+        if "path" in names:
+            values["path"] = "exercises/no-such-file.jpg"
         if "uidb64" in names:
             values["uidb64"] = _uid(patient.user)
             generator = {
