@@ -31,5 +31,6 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("profile/calendar/renew/", views.calendar_renew, name="calendar_renew"),
     path("language/", views.language, name="language"),
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,6 +22,7 @@ from mtt.tokens import selectors as token_selectors
 from mtt.tokens import services as token_services
 from patients import services as patient_services
 from patients.portal.access import patient_required
+from reminders.services import calendar_token_rotate, calendar_url
 
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
@@ -140,9 +141,35 @@ def profile(request):
             _set_language_cookie(response, patient.language)
             return response
     tokens = list(token_selectors.tokens_live_for_user(user=request.user))
+    feed = calendar_url(patient)
     return render(
-        request, "accounts/profile.html", {"form": form, "patient": patient, "tokens": tokens}
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "patient": patient,
+            "tokens": tokens,
+            "calendar_url": feed,
+            # Calendar apps subscribe to webcal:// (the same address, opened by the app).
+            "calendar_webcal": feed and "webcal://" + feed.split("://", 1)[1],
+        },
     )
+
+
+@patient_required
+@require_POST
+def calendar_renew(request):
+    """The profile's calendar section: a new secret feed address (the first one, or a
+    replacement when the old one was shared by mistake: it stops working at once)."""
+    had_one = bool(request.patient.calendar_token)
+    calendar_token_rotate(patient=request.patient)
+    messages.success(
+        request,
+        _("Your calendar has a new address. Add it to your calendar app again.")
+        if had_one
+        else _("Your calendar address is ready."),
+    )
+    return HttpResponseRedirect(reverse("profile") + "#calendar")
 
 
 @patient_required
