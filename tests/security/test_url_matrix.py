@@ -112,7 +112,6 @@ EXPECTED.update(
         "profile": PORTAL,
         "token_revoke": PORTAL_POST,  # the profile's "sign out this app" button
         "calendar_renew": PORTAL_POST,  # the profile's "renew the secret address" button
-        "calendar_renew": PORTAL_POST,  # the profile's "renew the secret address" button
         "language": POST_ONLY,
         # portal
         "portal:today": PORTAL,
