@@ -252,6 +252,13 @@ class Exercise(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def cover(self) -> "ExerciseMedia | None":
+        """The picture for lists: the start position if there is one (uses prefetched media)."""
+        items = list(self.media.all())
+        starts = [item for item in items if item.role == MediaRole.START_POSITION]
+        return (starts or items or [None])[0]
+
     def clean(self):
         super().clean()
         if self.pk and self.pk in (self.easier_variant_id, self.harder_variant_id):
@@ -439,6 +446,18 @@ class ExerciseMedia(models.Model):
     @property
     def poster_url(self) -> str:
         return self.poster.url if self.poster else ""
+
+    @property
+    def thumbnail_size(self) -> tuple[int | None, int | None]:
+        """The thumbnail's width and height (it fits 320 × 320 px; drawings are their own)."""
+        if not self.width or not self.height or self.static_path:
+            return self.width, self.height
+        scale = min(1, 320 / max(self.width, self.height))
+        return round(self.width * scale), round(self.height * scale)
+
+    @property
+    def mime_type(self) -> str:
+        return "video/webm" if self.file.name.endswith(".webm") else "video/mp4"
 
     def stored_names(self) -> list[str]:
         """The names of the files this item owns in the media storage."""

@@ -12,6 +12,7 @@ from patients.forms import EntryFormSet, SessionForm
 from patients.models import AssignmentStatus, SessionLog
 from patients.portal import access
 from patients.portal.access import patient_required, patient_today
+from programs.selectors import attach_display
 
 ENTRY_PREFIX = "entry"
 
@@ -55,6 +56,8 @@ def session(request):
     if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
         return render(request, "portal/session_unavailable.html", {"assignment": assignment})
     plan = selectors.today_plan(patient=patient, assignment=assignment, today=today)
+    # Start/end pictures and "How to do it" (media, variants' names) in two queries.
+    attach_display(entry.item.exercise for entry in plan)
     show_all = request.GET.get("all") == "1"
     chosen = [entry for entry in plan if entry.due] if not show_all else plan
     exercise_ids = [entry.item.exercise_id for entry in plan]

@@ -12,6 +12,7 @@ from patients.forms import NextDayCheckForm
 from patients.models import AssignmentStatus, SessionLog
 from patients.portal import access, questionnaires
 from patients.portal.access import patient_required, patient_today
+from programs.selectors import attach_display
 
 
 def today_context(request, *, next_day_form=None) -> dict:
@@ -24,6 +25,8 @@ def today_context(request, *, next_day_form=None) -> dict:
         if assignment
         else []
     )
+    # Thumbnails and "How to do it" (media, variants' names) for all exercises in two queries.
+    attach_display(entry.item.exercise for entry in plan)
     pending = selectors.next_day_check_pending(patient=patient, today=today)
     if pending is not None and next_day_form is None:
         next_day_form = NextDayCheckForm(initial={"session": pending.pk})
