@@ -1,0 +1,69 @@
+"""Exercise pictures in real Chromium on a 390 px phone: every step of the guided session shows
+its start picture (loaded, with its alt text), /today/ a thumbnail per exercise; axe-core finds
+nothing on either page."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from programs.models import Exercise
+from tests.browser.test_portal import current_step, login, next_step, start
+from tests.browser.test_portal_safety import assert_axe_clean
+from tests.portal.conftest import PASSWORD, make_patient
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def anna(django_user_model):
+    therapist = django_user_model.objects.create_user(
+        "t.weber", "weber@example.org", PASSWORD, is_staff=True
+    )
+    return make_patient(therapist, "anna", phase=2)
+
+
+def loaded(image) -> bool:
+    return image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_each_session_step_shows_its_start_picture_on_a_phone(live_server, page: Page, anna):
+    login(page, live_server)
+    thumbnails = page.locator("#due-title ~ ul img.exercise-thumb")
+    expect(thumbnails).to_have_count(4)
+    for index in range(4):
+        thumbnails.nth(index).scroll_into_view_if_needed()
+        expect(thumbnails.nth(index)).to_be_visible()
+    assert_axe_clean(page)
+
+    page.get_by_role("link", name="Start the guided session").click()
+    start(page, pain_before=2)
+    names = {exercise.name_en: exercise for exercise in Exercise.objects.all()}
+    for number in range(4):
+        step = current_step(page)
+        heading = step.get_by_role("heading", level=2).inner_text()
+        exercise = names[heading]
+        alt = exercise.media.get(role="start_position").alt_en
+        picture = step.get_by_role("img", name=alt, exact=True)
+        expect(picture).to_be_visible()
+        expect(picture).to_have_attribute("src", re.compile(rf"{exercise.slug}-start\.svg$"))
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=picture.element_handle()
+        )
+        box = picture.bounding_box()
+        assert 0 < box["width"] <= 390
+        assert loaded(picture)
+        if number == 0:
+            assert_axe_clean(page)
+            step.get_by_text("How to do it").click()
+            expect(step.get_by_text("Equipment:")).to_be_visible()
+        next_step(page)
+    expect(current_step(page).get_by_role("heading", name="After the session")).to_be_visible()
