@@ -26,7 +26,7 @@ RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret \
 # Run as an unprivileged user; var/ stays writable (Celery beat's schedule file lives there, and
 # the processes' metrics files in var/metrics, docs/operations.md "Metrics").
 RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home mtt \
-    && mkdir -p var/metrics \
+    && mkdir -p var/metrics var/media \
     && chown -R mtt:mtt var
 USER mtt
 
