@@ -453,7 +453,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Separate request and response components: read-only fields are not asked for in requests.
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"AssignmentStatusEnum": "patients.models.AssignmentStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "patients.models.AssignmentStatus",
+        # A safety question answered yes (patients/api/sessions.py, SessionCreateSchema).
+        "AnsweredYesEnum": [(True, True)],
+    },
 }
 
 # Security headers. Production (DEBUG off) sits behind TLS; /health/ stays reachable over plain
