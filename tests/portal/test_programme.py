@@ -217,6 +217,17 @@ def test_the_pdf_costs_the_same_queries_for_one_exercise_and_for_seven(client, t
 # --- the API ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("query", [{}, {"format": "pdf"}])
+def test_the_api_costs_the_same_queries_for_one_exercise_and_for_seven(client, therapist, query):
+    counts = []
+    for username, phase in (("olga", 1), ("paul", 4)):
+        client.force_login(make_patient(therapist, username, phase=phase).user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(API_URL, query).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_the_api_answers_the_programme_as_json(client, therapist):
     patient = make_patient(therapist, "hanna", phase=2, language="en")
     client.force_login(patient.user)
