@@ -32,6 +32,9 @@ from privacy.pdf import FAMILY, FONT_FILES, _font_dir
 from programs.models import MediaKind, MediaRole, SetUnit
 
 logger = logging.getLogger(__name__)
+# fpdf2 warns once per drawing that it skips the SVG <title> (the accessible name, kept for the
+# browser; the PDF gets the alt text instead): noise in the server's log.
+logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 
 DRAWINGS = "programs/exercises/{slug}-{role}.svg"
 PICTURE_ROLES = (MediaRole.START_POSITION, MediaRole.END_POSITION)
