@@ -432,3 +432,25 @@ def test_exercises_carry_equipment_and_media_with_absolute_urls(client, plank):
     assert mistake["url"] == f"http://testserver/media/{added.file.name}"
     assert mistake["thumbnail_url"] == f"http://testserver/media/{added.thumbnail.name}"
     assert (mistake["width"], mistake["height"], mistake["alt"]) == (1080, 810, "Start")
+
+
+def test_therapists_see_the_pictures_but_only_the_practice_admin_changes_them(plank):
+    from django.contrib.auth.models import Group, User
+
+    from tests.two_factor import login_verified
+
+    therapist = User.objects.create_user(
+        "t.media", "t@example.org", "pw-long-enough", is_staff=True
+    )
+    therapist.groups.add(Group.objects.get(name="Therapeut"))
+    client = login_verified(Client(), therapist)
+
+    response = client.get(reverse("admin:programs_exercise_change", args=[plank.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'src="/static/programs/exercises/plank-mtt-start.svg"' in page
+    assert 'type="file"' not in page
+    formset = response.context["inline_admin_formsets"][0]
+    assert not formset.has_add_permission
+    assert not formset.has_delete_permission
