@@ -3,6 +3,8 @@ files removed with their item or exercise, the disk and the S3-compatible storag
 
 import io
 import json
+import os
+import sys
 import urllib.request
 
 import boto3
@@ -187,6 +189,32 @@ def test_a_video_without_ffmpeg_gets_a_plain_poster(plank, monkeypatch):
         assert Image.open(stored).size == (1080, 607)
     assert (item.width, item.height) == (1080, 607)
     assert item.poster_url.endswith(".jpg")
+
+
+def test_a_video_poster_comes_from_ffmpeg_when_it_is_installed(plank, tmp_path, monkeypatch):
+    """ffmpeg is not installed here: a stand-in on PATH answers like it (writes one frame to the
+    last argument), so the call, its arguments and the reading of the frame are exercised."""
+    fake = tmp_path / "bin" / "ffmpeg"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        'for last in "$@"; do :; done\n'
+        f'exec {sys.executable} -c "import sys; from PIL import Image; '
+        'Image.new(\'RGB\', (1920, 1080), (0, 128, 0)).save(sys.argv[1])" "$last"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+
+    item = add(plank, upload("clip.webm", WEBM, "video/webm"), role=MediaRole.MOVEMENT)
+
+    assert item.file.name.endswith(".webm")
+    assert item.mime_type == "video/webm"
+    with default_storage.open(item.poster.name) as stored:
+        poster = Image.open(stored)
+        assert poster.size == (1080, 608)
+        assert poster.getpixel((10, 10))[1] > 100  # the green frame, not the plain grey poster
+    with default_storage.open(item.thumbnail.name) as stored:
+        assert Image.open(stored).size == (320, 180)
 
 
 # --- deleting removes the files -----------------------------------------------------------------
