@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from programs.models import Exercise
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_portal import current_step, login, next_step, start
 from tests.browser.test_portal_safety import assert_axe_clean
 from tests.portal.conftest import PASSWORD, make_patient
@@ -62,6 +63,7 @@ def test_each_session_step_shows_its_start_picture_on_a_phone(live_server, page:
         assert 0 < box["width"] <= 390
         assert loaded(picture)
         if number == 0:
+            page.screenshot(path=SCREENSHOTS / "portal-session-pictures.png", full_page=False)
             assert_axe_clean(page)
             step.get_by_text("How to do it").click()
             expect(step.get_by_text("Equipment:")).to_be_visible()
