@@ -107,7 +107,10 @@ class ExerciseMediaForm(forms.ModelForm):
                 raise ValidationError(
                     _("To replace the file, delete this row and add a new one."), code="replace"
                 )
-            media.validate_upload(upload)
+            if media.validate_upload(upload) == "image":
+                # Converting a picture can still fail (an unusual colour mode): say so here, on
+                # the form, rather than when the service stores it.
+                media.prepare_upload(upload)
         elif not self.instance.pk and self.has_changed():
             raise ValidationError(_("Choose a picture or a video."), code="required")
         return upload

@@ -8,6 +8,7 @@ rendition and a thumbnail; a video gets a poster frame from ffmpeg when it is in
 a plain generated poster.
 """
 
+import contextlib
 import hashlib
 import io
 import shutil
@@ -180,13 +181,24 @@ def _encode(image: Image.Image, box: int) -> Rendition:
 
 def _prepare_image(content: bytes) -> PreparedMedia:
     image = _open_image(content)
-    # Turn the picture upright as the camera's EXIF orientation says, before EXIF is dropped.
-    image = ImageOps.exif_transpose(image)
-    return PreparedMedia(
-        kind=MediaKind.IMAGE,
-        file=_encode(image, RENDITION_PX),
-        thumbnail=_encode(image, THUMBNAIL_PX),
-    )
+    # Turn the picture upright as the camera's EXIF orientation says, before EXIF is dropped;
+    # with damaged EXIF keep the picture as it is stored.
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, SyntaxError):
+        image = ImageOps.exif_transpose(image)
+    try:
+        return PreparedMedia(
+            kind=MediaKind.IMAGE,
+            file=_encode(image, RENDITION_PX),
+            thumbnail=_encode(image, THUMBNAIL_PX),
+        )
+    except (OSError, ValueError) as error:  # e.g. a colour mode Pillow cannot convert
+        raise ValidationError(
+            _(
+                "The picture cannot be converted for phones; save it as an ordinary RGB JPEG or "
+                "PNG."
+            ),
+            code="unsupported",
+        ) from error
 
 
 def plain_poster() -> Image.Image:
