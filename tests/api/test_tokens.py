@@ -6,7 +6,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from mtt.tokens.models import ApiToken
@@ -163,7 +163,10 @@ def test_the_list_shows_the_callers_live_tokens_without_secrets(world):
     fields = {"id", "name", "prefix", "created", "expires", "current"}
     assert all(set(row) == fields for row in rows)
     assert [row["current"] for row in rows] == [False, True]
-    assert rows[0]["name"] == "API login"
+    # An unnamed token is called "API login" in the language the answer is in.
+    with translation.override(response["Content-Language"]):
+        assert rows[0]["name"] == translation.gettext("API login")
+    assert response["Content-Language"] == "de" and rows[0]["name"] != "API login"
     for token in (current, other):
         assert token not in response.text
         assert token_digest(token) not in response.text

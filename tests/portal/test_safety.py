@@ -98,7 +98,8 @@ def test_a_yes_on_step_one_saves_the_stop_with_one_post(patient_client, patient,
     reminder_services.delivery_send(delivery_id=delivery.pk)
     (message,) = mail.outbox
     assert message.to == [therapist.email]
-    assert message.subject.startswith("Urgent")
+    # In the practice's language (German by default), as the therapist reads the admin.
+    assert message.subject.startswith("Dringend")
 
 
 def test_the_page_after_a_stop_shows_the_urgent_advice_and_the_practice_phone(patient_client):
