@@ -149,8 +149,9 @@ def screening_record(
 @transaction.atomic
 def red_flag_clear(*, red_flag: RedFlag, cleared_by, note: str) -> RedFlag:
     """Medical clearance: the only way a red flag stops blocking the programme. Clearing the
-    last open one resumes a programme the red flags had stopped, in the same transaction, and
-    the programme's history says who resumed it and why."""
+    last open one resumes a programme the red flags had stopped and acknowledges the red-flag
+    alerts (nothing is escalated after the clearance), in the same transaction; the programme's
+    history says who resumed it and why."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Record the medical clearance before clearing.")})
@@ -164,6 +165,10 @@ def red_flag_clear(*, red_flag: RedFlag, cleared_by, note: str) -> RedFlag:
     red_flag.save(update_fields=["cleared_at", "cleared_by", "clearance_note"])
     still_open = RedFlag.objects.filter(patient_id=red_flag.patient_id, cleared_at__isnull=True)
     if not still_open.exists():
+        # The therapist has acted on the warning signs: their alerts stop escalating.
+        Alert.objects.filter(
+            patient_id=red_flag.patient_id, kind=FlagKind.RED_FLAG, acknowledged_at__isnull=True
+        ).update(acknowledged_at=red_flag.cleared_at, acknowledged_by=cleared_by)
         stopped = (
             Assignment.objects.select_for_update()
             .filter(patient_id=red_flag.patient_id, status=AssignmentStatus.STOPPED)

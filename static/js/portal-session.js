@@ -230,9 +230,12 @@
       var value = checked ? parseInt(checked.value, 10) : NaN;
       box.textContent = "";
       box.classList.remove("is-above-limit", "is-too-high");
-      if (!(value > limit) || !texts) return;
-      box.appendChild(warningText("above-limit"));
-      box.classList.add("is-above-limit");
+      if (!texts || isNaN(value)) return;
+      if (value > limit) {
+        box.appendChild(warningText("above-limit"));
+        box.classList.add("is-above-limit");
+      }
+      /* Above the high-risk threshold even when the patient's own limit is higher. */
       if (value > high) {
         box.appendChild(warningText("too-high"));
         box.classList.add("is-too-high");

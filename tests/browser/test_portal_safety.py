@@ -158,6 +158,23 @@ def test_the_pain_warning_appears_on_the_step_as_the_pain_is_entered(live_server
     expect(exercise.locator("[data-role='pain-warning']")).to_contain_text("above your pain limit")
 
 
+def test_pain_above_five_warns_even_when_the_patients_limit_is_higher(
+    live_server, page: Page, anna
+):
+    anna.pain_limit = 7
+    anna.save(update_fields=["pain_limit"])
+    login(page, live_server)
+    page.goto(f"{live_server.url}/session/")
+    step = current_step(page)
+    answer_safety(step)
+    warning = step.locator("[data-role='pain-warning']")
+
+    choose(step, "before you start", 6)
+
+    expect(warning).to_contain_text("do not go on today, and contact your practice")
+    expect(warning).not_to_contain_text("above your pain limit")
+
+
 def test_something_is_wrong_on_a_rest_day_with_one_thumb(live_server, page: Page, anna):
     login(page, live_server)
     help_link = page.get_by_role("link", name="Something is wrong?")

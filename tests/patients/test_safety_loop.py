@@ -172,12 +172,15 @@ def test_clearance_of_the_last_red_flag_resumes_the_programme_with_history(assig
 
     services.red_flag_clear(red_flag=first, cleared_by=therapist, note="GP: bladder normal")
     assert _status(assignment) == AssignmentStatus.STOPPED
+    assert Alert.objects.get(kind="red_flag").acknowledged_at is None  # one is still open
     with pytest.raises(ValidationError, match="clearance"):
         services.assignment_resume(assignment=assignment, changed_by=therapist)
 
     services.red_flag_clear(red_flag=second, cleared_by=therapist, note="Neurology: no deficit")
 
     assert _status(assignment) == AssignmentStatus.ACTIVE
+    alert = Alert.objects.get(kind="red_flag")
+    assert alert.acknowledged_at is not None and alert.acknowledged_by == therapist
     resume = PhaseChange.objects.get(assignment=assignment, kind=PhaseChangeKind.RESUME)
     assert (resume.changed_by, resume.reason) == (therapist, "Neurology: no deficit")
     state = selectors.safety_state(patient=patient, today=timezone.localdate())
