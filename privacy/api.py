@@ -9,36 +9,21 @@ Errors are JSON whichever format was asked for.
 """
 
 from django.conf import settings
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.plumbing import build_array_type, build_basic_type, build_object_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from patients.api.base import ApiMixin, IsPatient, caller_patient
+from patients.api.base import ApiMixin, IsPatient, JsonOrPdfMixin, caller_patient
 from patients.api.schema import ErrorSerializer, ValidationErrorSerializer
 from privacy import selectors, services
 from privacy.models import ConsentSource
 from privacy.pdf import export_pdf
 from privacy.views import export_filename
-
-
-class PdfRenderer(BaseRenderer):
-    """Renders an export document (``privacy.selectors.patient_export``) as a PDF."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return export_pdf(data)
-
 
 _OBJECTS = build_array_type(build_object_type(additionalProperties=True))
 EXPORT_SCHEMA = build_object_type(
@@ -90,40 +75,22 @@ EXPORT_SCHEMA = build_object_type(
         (403, "application/json"): OpenApiResponse(ErrorSerializer, "Not a patient."),
     },
 )
-class ExportView(ApiMixin, GenericAPIView):
+class ExportView(JsonOrPdfMixin, ApiMixin, GenericAPIView):
     """All the patient's own data (GDPR right of access and portability): profile, screening,
     programmes with prescription and phase history, sessions with exercise entries and next-day
     checks, alerts, habits, questionnaires, reminders, consent. Sent as a file download."""
 
     permission_classes = [IsPatient]
-    renderer_classes = [JSONRenderer, PdfRenderer]
     pagination_class = None
     filter_backends = []
     consent_exempt = True
-
-    def perform_content_negotiation(self, request, force=False):
-        # An empty ?format= would quietly mean JSON; the schema lists json and pdf only.
-        if not force and request.query_params.get("format", "json") not in ("json", "pdf"):
-            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]})
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]}) from None
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400 and isinstance(
-            getattr(request, "accepted_renderer", None), PdfRenderer
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     def get(self, request):
         patient = caller_patient(request.user)
         document = selectors.patient_export(patient_id=patient.pk)
         filename = export_filename(request.accepted_renderer.format)
         return Response(
-            document,
+            export_pdf(document) if self.wants_pdf() else document,
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
                 "Cache-Control": "no-store",

@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -15,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.filters import OrderingFilter as DrfOrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from patients import rules
 from patients.api import strict_types
@@ -294,3 +296,42 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = _("This request conflicts with an earlier one.")
     default_code = "conflict"
+
+
+class PdfRenderer(BaseRenderer):
+    """Passes on the PDF bytes the view made; errors are rendered as JSON (``JsonOrPdfMixin``)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class JsonOrPdfMixin:
+    """A document as JSON, or with ``?format=pdf`` as a PDF the view renders itself. Any other
+    format answers 400, and an error is JSON even when the PDF was asked for."""
+
+    renderer_classes = [JSONRenderer, PdfRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        # An empty ?format= would quietly mean JSON; the schema lists json and pdf only.
+        if not force and request.query_params.get("format", "json") not in ("json", "pdf"):
+            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]})
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]}) from None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), PdfRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def wants_pdf(self) -> bool:
+        return self.request.accepted_renderer.format == "pdf"

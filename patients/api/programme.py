@@ -3,32 +3,18 @@
 chooses the language; the patient's own is the default."""
 
 from django.conf import settings
-from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from patients import programme_pdf, selectors
-from patients.api.base import ApiMixin, IsPatient, caller_patient
+from patients.api.base import ApiMixin, IsPatient, JsonOrPdfMixin, caller_patient
 from patients.api.schema import ErrorSerializer, ValidationErrorSerializer
 from programs.api.serializers import MediaSerializer
-
-
-class ProgrammePdfRenderer(BaseRenderer):
-    """The view hands over the finished PDF; errors are rendered as JSON (``finalize_response``)."""
-
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
 
 
 class DoseLineSerializer(serializers.Serializer):
@@ -83,32 +69,15 @@ class ProgrammeSerializer(serializers.Serializer):
         (403, "application/json"): OpenApiResponse(ErrorSerializer, "Not a patient."),
     },
 )
-class ProgrammeView(ApiMixin, GenericAPIView):
+class ProgrammeView(JsonOrPdfMixin, ApiMixin, GenericAPIView):
     """The patient's take-home programme: phase and aim, each prescribed exercise with its dose
     in words, key points, safety notes and pictures, the pain rule and what to do on a warning
     sign. Without a programme: ``phase`` null and no exercises."""
 
     permission_classes = [IsPatient]
-    renderer_classes = [JSONRenderer, ProgrammePdfRenderer]
     serializer_class = ProgrammeSerializer
     pagination_class = None
     filter_backends = []
-
-    def perform_content_negotiation(self, request, force=False):
-        if not force and request.query_params.get("format", "json") not in ("json", "pdf"):
-            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]})
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            raise exceptions.ValidationError({"format": [_("Choose json or pdf.")]}) from None
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400 and isinstance(
-            getattr(request, "accepted_renderer", None), ProgrammePdfRenderer
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
     def get(self, request):
         patient = caller_patient(request.user)
@@ -116,7 +85,7 @@ class ProgrammeView(ApiMixin, GenericAPIView):
         if language is None:
             raise exceptions.ValidationError({"lang": [_("Choose de or en.")]})
         programme = selectors.take_home_programme(patient=patient)
-        if request.accepted_renderer.format == "pdf":
+        if self.wants_pdf():
             response = Response(programme_pdf.programme_pdf(programme, language=language))
             response["Content-Disposition"] = f'inline; filename="programme-{language}.pdf"'
             response["Content-Language"] = language
