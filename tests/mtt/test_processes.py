@@ -23,7 +23,9 @@ import pytest
 import yaml
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
+
+from tests.processes import database_url as _database_url
+from tests.processes import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("VIRTUAL_ENV") or ROOT / ".venv")
@@ -134,19 +136,6 @@ def test_one_beat_and_a_health_check_on_web():
 
 
 # --- a real start ----------------------------------------------------------------------------
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -19,29 +19,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from mtt.tokens.services import token_create
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import assign, make_patient, make_therapist
+from tests.processes import database_url as _database_url
+from tests.processes import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-test-token-0123456789"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str, **headers) -> tuple[int, dict, bytes]:

@@ -22,28 +22,16 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
 
 from mtt.cache import RedisCache
+from tests.processes import database_url as _database_url
+from tests.processes import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 6
 PATH = "/api/v1/auth/token/"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _body(number: int) -> bytes:

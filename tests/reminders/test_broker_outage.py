@@ -30,6 +30,7 @@ from patients.models import Alert, FlagKind
 from programs.models import Program
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
+from tests.processes import free_port as _free_port
 
 from .test_worker import _database_url, _emails, _point_celery_at, _subject, _wait_for
 
@@ -41,12 +42,6 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Redis:

@@ -22,7 +22,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from mtt.celery import app as celery_app
@@ -31,6 +31,7 @@ from patients.models import SessionLog
 from programs.models import Exercise, Program
 from reminders import services, tasks
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
+from tests.processes import database_url as _database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"
@@ -55,13 +56,6 @@ def broker():
     except redis.ConnectionError:
         pytest.skip("Redis does not answer")
     return client
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
 
 
 @pytest.fixture
