@@ -600,12 +600,9 @@ def session_log_create(
         if previous.request_hash != fingerprint:
             raise IdempotencyConflict
         return previous, False
-    red_flags = {
-        "red_flag_saddle_numbness": red_flag_saddle_numbness,
-        "red_flag_bladder_bowel": red_flag_bladder_bowel,
-        "red_flag_leg_weakness": red_flag_leg_weakness,
-    }
-    signs = [SESSION_RED_FLAGS[name] for name, said_yes in red_flags.items() if said_yes]
+    red_flags, signs = _safety_answers(
+        red_flag_saddle_numbness, red_flag_bladder_bowel, red_flag_leg_weakness
+    )
     errors = _validate_session(
         patient=patient,
         assignment=assignment,
@@ -690,6 +687,18 @@ def _full_clean(session: SessionLog, rows: Sequence[ExerciseEntry]) -> None:
         raise ValidationError(errors)
 
 
+def _safety_answers(
+    saddle_numbness: bool, bladder_bowel: bool, leg_weakness: bool
+) -> tuple[dict[str, bool], list[str]]:
+    """The three safety answers by field name, and the red-flag signs of those answered yes."""
+    answers = {
+        "red_flag_saddle_numbness": saddle_numbness,
+        "red_flag_bladder_bowel": bladder_bowel,
+        "red_flag_leg_weakness": leg_weakness,
+    }
+    return answers, [SESSION_RED_FLAGS[name] for name, said_yes in answers.items() if said_yes]
+
+
 def _raise_alerts(
     *,
     patient: Patient,
@@ -745,12 +754,9 @@ def symptom_report_create(
     pain above the limit flags the report, above 5 the therapist hears the same day; a report
     that is neither still reaches the therapist's alerts (docs/clinical-safety.md)."""
     reported_at = reported_at or timezone.now()
-    red_flags = {
-        "red_flag_saddle_numbness": red_flag_saddle_numbness,
-        "red_flag_bladder_bowel": red_flag_bladder_bowel,
-        "red_flag_leg_weakness": red_flag_leg_weakness,
-    }
-    signs = [SESSION_RED_FLAGS[name] for name, said_yes in red_flags.items() if said_yes]
+    red_flags, signs = _safety_answers(
+        red_flag_saddle_numbness, red_flag_bladder_bowel, red_flag_leg_weakness
+    )
     report = SymptomReport(
         patient=patient,
         reported_at=reported_at,

@@ -8,28 +8,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from programs.models import Exercise
+from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_portal import current_step, login, next_step, start
 from tests.browser.test_portal_safety import assert_axe_clean
-from tests.portal.conftest import PASSWORD, make_patient
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def anna(django_user_model):
-    therapist = django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", PASSWORD, is_staff=True
-    )
-    return make_patient(therapist, "anna", phase=2)
+# The phone's screen and its patient (tests/browser/phone.py).
+anna = phone.anna
+browser_context_args = phone.browser_context_args
 
 
 def loaded(image) -> bool:

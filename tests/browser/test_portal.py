@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from patients.models import Patient, SessionLog
+from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.portal.conftest import PASSWORD, log_session, make_patient
 
@@ -14,10 +15,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
+# The phone's screen (tests/browser/phone.py).
+browser_context_args = phone.browser_context_args
 
 
 @pytest.fixture

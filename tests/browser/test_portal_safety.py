@@ -17,6 +17,7 @@ from patients.models import AssignmentStatus, RedFlag, SessionLog, SymptomReport
 from patients.selectors import open_assignment
 from reminders import services as reminder_services
 from reminders.models import Delivery, ReminderKind
+from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_portal import FULL_PAGE, answer_safety, choose, current_step, login
 from tests.portal.conftest import make_patient
@@ -29,10 +30,8 @@ pytestmark = [
 TRAINING_KINDS = [ReminderKind.SESSION, ReminderKind.EVENING, ReminderKind.HABITS]
 BERLIN = ZoneInfo("Europe/Berlin")
 
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
+# The phone's screen (tests/browser/phone.py).
+browser_context_args = phone.browser_context_args
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from patients.models import Patient
+from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_portal import login
-from tests.portal.conftest import PASSWORD, make_patient
 from tests.privacy.pdftext import pdf_text
 
 pytestmark = [
@@ -14,18 +14,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def anna(django_user_model):
-    therapist = django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", PASSWORD, is_staff=True
-    )
-    return make_patient(therapist, "anna", phase=2)
+# The phone's screen and its patient (tests/browser/phone.py).
+anna = phone.anna
+browser_context_args = phone.browser_context_args
 
 
 def test_today_prints_the_programme_and_the_profile_adds_and_renews_the_calendar(
