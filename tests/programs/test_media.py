@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from programs import media, services
@@ -26,6 +27,13 @@ pytestmark = pytest.mark.django_db
 # the content check; nothing plays them in these tests.
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x08mdat"
 WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01" + b"\x00" * 32
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in the source language; the default language is German."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
