@@ -9,8 +9,9 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from mtt.tokens import selectors, services
 from mtt.tokens.models import ApiToken
@@ -27,11 +28,17 @@ class TokenCreateForm(forms.Form):
         min_value=1,
         max_value=services.MAX_INTEGRATION_TTL_DAYS,
         initial=30,
-        help_text=gettext_lazy(
-            "At most %(days)d days. A password change, a deactivated account or a removed "
-            "authenticator app ends the token earlier."
-        )
-        % {"days": services.MAX_INTEGRATION_TTL_DAYS},
+        # Formatted when shown, in the reader's language (a lazy string % dict is not lazy).
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "At most %(days)d days. A password change, a deactivated account or a removed "
+                    "authenticator app ends the token earlier."
+                )
+                % {"days": services.MAX_INTEGRATION_TTL_DAYS}
+            ),
+            str,
+        )(),
     )
 
 
