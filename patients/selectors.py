@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
@@ -179,12 +180,11 @@ def adherence_for_patients(
 
 
 def pain_values(*, patient: Patient, since: date, until: date) -> list[tuple[date, int, int]]:
-    return list(
-        # A session stopped at the safety questions has no "after" and says nothing of a trend.
-        SessionLog.objects.filter(
-            patient=patient, local_date__gte=since, local_date__lte=until, pain_after__isnull=False
-        ).values_list("local_date", "pain_before", "pain_after")
-    )
+    # A session stopped at the safety questions has no "after" and says nothing of a trend.
+    rows = SessionLog.objects.filter(
+        patient=patient, local_date__gte=since, local_date__lte=until, pain_after__isnull=False
+    ).values_list("local_date", "pain_before", "pain_after")
+    return [(day, before, after) for day, before, after in rows if after is not None]
 
 
 def assignment_readiness(*, assignment: Assignment, today: date) -> rules.Readiness:
@@ -238,7 +238,7 @@ def weekly_adherence(*, patient: Patient, today: date, weeks: int = 12) -> list[
     return result
 
 
-def patient_overview(*, patient: Patient, today: date) -> dict:
+def patient_overview(*, patient: Patient, today: date) -> dict[str, Any]:
     """Everything the therapist's patient page shows."""
     assignment = open_assignment(patient)
     flagged = list(
@@ -279,7 +279,9 @@ def patient_overview(*, patient: Patient, today: date) -> dict:
     return overview
 
 
-def patient_changelist_annotations(queryset: QuerySet[Patient], *, today: date) -> QuerySet:
+def patient_changelist_annotations(
+    queryset: QuerySet[Patient], *, today: date
+) -> QuerySet[Patient]:
     """Columns of the therapist's patient list as correlated subqueries (index-backed), so the
     list costs the same number of queries for 20 or 2000 patients."""
     sessions = SessionLog.objects.filter(patient=OuterRef("pk"))

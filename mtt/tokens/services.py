@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,7 +27,9 @@ def token_ttl() -> timedelta:
 
 
 @transaction.atomic
-def token_create(*, user, ttl: timedelta | None = None, name: str = "") -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, ttl: timedelta | None = None, name: str = ""
+) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the stored row and the token, which exists only in this
     answer. The user's dead tokens (expired or revoked) are dropped on the way.
 
