@@ -99,7 +99,7 @@ class ExportView(JsonOrPdfMixin, ApiMixin, GenericAPIView):
 
 
 class ConsentStateSerializer(serializers.Serializer):
-    required = serializers.BooleanField(
+    required = serializers.BooleanField(  # type: ignore[assignment]  # a declared field, not Field.required
         help_text="true: the patient must agree before using the other patient endpoints."
     )
     current_version = serializers.CharField(help_text="The consent text in force.")

@@ -3,6 +3,7 @@ patient profile and day."""
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -15,7 +16,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.filters import OrderingFilter as DrfOrderingFilter
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from patients import rules
@@ -23,6 +24,15 @@ from patients.api import strict_types
 from patients.api.parsers import JSONObjectParser
 from patients.models import Patient
 from privacy.services import consent_current_version, consent_required
+
+if TYPE_CHECKING:  # the mixins below are read as the DRF views they are mixed into
+    from rest_framework.generics import GenericAPIView
+    from rest_framework.views import APIView
+
+    _GenericView = GenericAPIView[Any]
+    _View = APIView
+else:
+    _GenericView = _View = object
 
 strict_types.install()  # JSON bodies: each field takes its own JSON type only
 
@@ -260,14 +270,14 @@ class ConsentRequired(exceptions.PermissionDenied):
         )
 
 
-class ApiMixin:
+class ApiMixin(_GenericView):
     """Defaults for the patient-data resources: JSON in, signed-in callers, pages of 20. A
     patient who has not agreed to the consent text in force gets 403 ``consent_required``
     everywhere but the views marked ``consent_exempt`` (consent and data export)."""
 
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONObjectParser]
-    pagination_class = Pagination
+    pagination_class: type[BasePagination] | None = Pagination
     filter_backends = [LazyFilterBackend]
     consent_exempt = False
 
@@ -310,7 +320,7 @@ class PdfRenderer(BaseRenderer):
         return data
 
 
-class JsonOrPdfMixin:
+class JsonOrPdfMixin(_View):
     """A document as JSON, or with ``?format=pdf`` as a PDF the view renders itself. Any other
     format answers 400, and an error is JSON even when the PDF was asked for."""
 

@@ -81,6 +81,8 @@ class HabitViewSet(AuditedViewSetMixin, ApiMixin, viewsets.GenericViewSet):
 
     def _tick(self, request, pk, delta: int) -> Response:
         patient = caller_patient(request.user)
+        if patient is None:  # get_permissions lets only patients tick
+            raise exceptions.PermissionDenied()
         today = patient_day(patient)
         row = next((row for row in habit_rows(patient, today) if str(row.habit.pk) == pk), None)
         if row is None:

@@ -138,7 +138,7 @@ class ProfileSerializer(serializers.Serializer):
     )
 
     def get_calendar_url(self, patient) -> str:
-        return calendar_url(patient)
+        return calendar_url(patient) or ""  # ProfileView makes the feed before it answers
 
 
 @extend_schema(tags=["me"])

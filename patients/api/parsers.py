@@ -13,7 +13,7 @@ from itertools import accumulate
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]
 from rest_framework.utils import json
 
 MAX_DEPTH = 32

@@ -18,7 +18,7 @@ from programs.api.serializers import MediaSerializer
 
 
 class DoseLineSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     text = serializers.CharField()
 
 

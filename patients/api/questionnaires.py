@@ -41,7 +41,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
 
 class BandSerializer(serializers.ModelSerializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     lower = serializers.DecimalField(max_digits=7, decimal_places=2, coerce_to_string=False)
     upper = serializers.DecimalField(max_digits=7, decimal_places=2, coerce_to_string=False)
 

@@ -1,6 +1,8 @@
 """``sessions/``: session logs with their exercise entries. Patients log their own sessions;
 therapists read (and may log for) their patients'. ``POST`` honours ``Idempotency-Key``."""
 
+from typing import cast
+
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -33,7 +35,7 @@ from patients.api.safety import AdviceSerializer, flag_advice, flag_labels
 from patients.api.schema import ErrorSerializer
 from patients.models import ExerciseEntry, NextDayCheck, Patient, SessionLog
 
-IDEMPOTENCY_KEY_MAX = SessionLog._meta.get_field("idempotency_key").max_length
+IDEMPOTENCY_KEY_MAX = cast(int, SessionLog._meta.get_field("idempotency_key").max_length)
 MAX_ENTRIES = 50
 REPLAY_HEADER = "Idempotent-Replayed"
 STOPPED_HELP = (
@@ -213,7 +215,7 @@ class SessionCreateSerializer(serializers.ModelSerializer):
         help_text="New changes in bladder or bowel control."
     )
     red_flag_leg_weakness = serializers.BooleanField(help_text="New or worsening leg weakness.")
-    entries = EntrySerializer(
+    entries = EntrySerializer(  # type: ignore[call-arg]  # many=True: a ListSerializer's max_length
         many=True,
         max_length=MAX_ENTRIES,
         required=False,

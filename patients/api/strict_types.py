@@ -10,11 +10,13 @@ Serializers that read a query string (``QueryDict``, where every value is a stri
 conversions. ``install()`` runs once when ``patients.api.base`` is imported.
 """
 
+from typing import Any
+
 from django.http import QueryDict
 from rest_framework import fields, relations
 
 # field class → (JSON types it takes, DRF's error key for anything else)
-STRICT = {
+STRICT: dict[type[Any], tuple[tuple[type, ...], str]] = {
     fields.CharField: ((str,), "invalid"),
     fields.IntegerField: ((int,), "invalid"),
     fields.FloatField: ((int, float), "invalid"),
@@ -39,7 +41,7 @@ def strict(original, accepted: tuple[type, ...], error: str):
             self.fail(error)
         return original(self, data)
 
-    to_internal_value.strict_json_types = True
+    to_internal_value.strict_json_types = True  # type: ignore[attr-defined]  # read by install()
     return to_internal_value
 
 
