@@ -1,6 +1,8 @@
 """The Patient admin: list, add form (the service creates login and profile) and the patient
 page (``patient_page``). Columns and filters of the list live in ``patient_list``."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -30,7 +32,11 @@ from privacy.admin import PrivacyActionsMixin
 # Set on the request when the service refused a change form's save.
 REFUSED = "_patient_update_refused"
 
-PROFILE_FIELDSETS = (
+if TYPE_CHECKING:  # the stubs' name for a fieldset's options: the keys Django reads
+    from django.contrib.admin.options import _FieldOpts
+    from django_stubs_ext import StrOrPromise
+
+PROFILE_FIELDSETS: "tuple[tuple[StrOrPromise, _FieldOpts], ...]" = (
     (gettext_lazy("Profile"), {"fields": ("date_of_birth", ("language", "time_zone"))}),
     (
         gettext_lazy("Reminders"),
