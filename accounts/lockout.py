@@ -84,7 +84,7 @@ def lockout_response(
     /api/, a page otherwise (the admin's own look for the admin login)."""
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": lockout_message()}, status=429)
+        response: HttpResponse = JsonResponse({"detail": lockout_message()}, status=429)
     else:
         template = (
             "admin/locked_out.html"

@@ -36,7 +36,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default): a link or a prefetch cannot log anyone out."""
 
-    next_page = reverse_lazy("login")
+    next_page = "login"  # a URL name: Django resolves it (resolve_url)
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

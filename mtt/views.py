@@ -84,8 +84,8 @@ def favicon(request):
 API_PREFIX = "api/v1/"
 
 
-def _api_routes(patterns, prefix="") -> list[tuple[str, str]]:
-    """(key, URL name) for every route under /api/v1/ that needs no argument, in URLconf order:
+def _api_routes(patterns, prefix="") -> list[str]:
+    """The URL name of every route under /api/v1/ that needs no argument, in URLconf order:
     each router's lists and the fixed resources (``me/today``, ``auth/token`` …)."""
     found = []
     for pattern in patterns:

@@ -404,7 +404,7 @@ def _plan_sessions(
         day = first_day + timedelta(days=offset)
         while phase_index + 1 < len(phases) and phases[phase_index + 1].started_on <= day:
             phase_index += 1
-        if break_start is not None and break_start <= day < break_end:
+        if break_start is not None and break_end is not None and break_start <= day < break_end:
             continue
         phase = phases[phase_index]
         main = day.weekday() in main_days

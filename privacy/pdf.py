@@ -71,7 +71,7 @@ class ExportDocument(FPDF):
         self.zone = zoneinfo.ZoneInfo(zone)
         folder = _font_dir()
         self.unicode = folder is not None
-        if self.unicode:
+        if folder is not None:
             for style, name in FONT_FILES.items():
                 self.add_font(FAMILY, style=style, fname=str(folder / name))
             self.family = FAMILY

@@ -154,8 +154,8 @@ class Dosage(models.Model):
         return ", ".join(str(part) for part in parts)
 
 
-def _range(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}–{high}"
+def _range(low: int, high: int | None) -> str:
+    return str(low) if high is None or low == high else f"{low}–{high}"
 
 
 class Phase(models.Model):
@@ -257,7 +257,8 @@ class Exercise(models.Model):
         """The picture for lists: the start position if there is one (uses prefetched media)."""
         items = list(self.media.all())
         starts = [item for item in items if item.role == MediaRole.START_POSITION]
-        return (starts or items or [None])[0]
+        shown = starts or items
+        return shown[0] if shown else None
 
     def clean(self):
         super().clean()
@@ -457,7 +458,7 @@ class ExerciseMedia(models.Model):
 
     @property
     def mime_type(self) -> str:
-        return "video/webm" if self.file.name.endswith(".webm") else "video/mp4"
+        return "video/webm" if (self.file.name or "").endswith(".webm") else "video/mp4"
 
     def stored_names(self) -> list[str]:
         """The names of the files this item owns in the media storage."""

@@ -7,6 +7,8 @@ alert, when, and how urgent it is, and links to the patient's admin page, nothin
 lists the therapist's own patients by name because it is about them.
 """
 
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -59,6 +61,8 @@ def _alert_message(delivery: Delivery) -> EmailMultiAlternatives:
     when, how urgent, and the admin page of the patient. No symptoms, pain values or notes:
     the admin shows them to whoever is allowed to see them."""
     patient, alert = delivery.patient, delivery.alert
+    if alert is None:  # alert deliveries are made with their alert (reminders.services)
+        raise ValueError(f"delivery {delivery.pk} names no alert")
     when = formats.date_format(
         timezone.localtime(alert.created_at, ZoneInfo(settings.TIME_ZONE)), "DATETIME_FORMAT"
     )
@@ -260,7 +264,7 @@ def _habits(delivery):
     )
 
 
-_PATIENT_CONTENT = {
+_PATIENT_CONTENT: dict[str, Callable[[Delivery], Any]] = {
     ReminderKind.SESSION: _session,
     ReminderKind.EVENING: _evening,
     ReminderKind.NEXT_DAY: _next_day,

@@ -15,6 +15,7 @@ delivery records of the catch-up window is timed too, in a transaction that is r
 
 import time
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -54,7 +55,7 @@ class _Rollback(Exception):
 def measure() -> dict:
     patients = Patient.objects.count()
     day = timezone.now().astimezone(ZONE).date()
-    report = {"patients": patients, "day": day.isoformat(), "windows": {}}
+    report: dict[str, Any] = {"patients": patients, "day": day.isoformat(), "windows": {}}
     for name, (start, end) in windows(day).items():
         seconds, queries, due = _timed(
             lambda s=start, e=end: selectors.due_reminders(start=s, end=e)

@@ -147,6 +147,8 @@ def _session_cookie(user, *, extra: dict | None = None) -> str:
     for key, value in (extra or {}).items():
         store[key] = value
     store.create()
+    if store.session_key is None:  # create() always sets one
+        raise RuntimeError("the session store gave no key")
     return store.session_key
 
 

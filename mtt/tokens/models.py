@@ -46,4 +46,4 @@ class ApiToken(models.Model):
     @property
     def label(self) -> str:
         """The name, or what a token from the login endpoint is called in lists."""
-        return self.name or _("API login")
+        return self.name or str(_("API login"))

@@ -2,7 +2,7 @@
 questionnaires that are due."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -19,6 +19,8 @@ def today_context(request, *, next_day_form=None) -> dict:
     patient = request.patient
     today = patient_today(patient)
     safety = access.safety_state(request)
+    if safety is None:  # only for patients (patient_required): they always have a state
+        raise PermissionDenied
     assignment, items = selectors.open_assignment_and_items(patient)
     plan = (
         selectors.today_plan(patient=patient, assignment=assignment, today=today, items=items)

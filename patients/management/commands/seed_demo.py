@@ -13,9 +13,11 @@ slow, and ten thousand hashes would take longer than the rest of the run.
 import functools
 import secrets
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -173,7 +175,7 @@ class Command(BaseCommand):
         with _given_timestamps(), ThreadPoolExecutor(max_workers=1) as planner:
             upcoming = planner.submit(plan_batch, batches[0]) if batches else None
             for index in range(len(batches)):
-                plans = upcoming.result()
+                plans = upcoming.result()  # type: ignore[union-attr]  # one per batch
                 if index + 1 < len(batches):
                     upcoming = planner.submit(plan_batch, batches[index + 1])
                 with transaction.atomic():
@@ -390,6 +392,8 @@ def _write_patients(plans, *, program, demo_users, therapist_ids, password_hash)
         ],
         ids=True,
     )
+    items: list[Any]
+    habits: list[Any]
     items, changes, sessions, session_rows, habits = [], [], [], [], []
     for plan, patient_id, assignment_id, therapist_id in zip(
         plans, patient_ids, assignment_ids, therapist_of, strict=True
@@ -459,6 +463,8 @@ def _write_patients(plans, *, program, demo_users, therapist_ids, password_hash)
         session_rows,
         ids=True,
     )
+    entries: list[Any]
+    alerts: list[Any]
     entries, checks, alerts = [], [], []
     for (session, patient_id, therapist_id), session_id in zip(sessions, session_ids, strict=True):
         entries.extend(
@@ -553,11 +559,12 @@ def _insert(model, columns: str, rows: list[tuple], *, ids: bool = False) -> lis
         )
         with cursor.cursor.copy(sql) as copy:
             for index, given in enumerate(rows):
-                row = given + defaults
+                row: Sequence[Any] = given + defaults
                 if json_columns:
-                    row = list(row)
+                    values = list(row)
                     for column in json_columns:
-                        row[column] = Jsonb(row[column])
+                        values[column] = Jsonb(values[column])
+                    row = values
                 copy.write_row((new_ids[index], *row) if ids else row)
     return new_ids
 
