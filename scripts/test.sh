@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite, stopping at the first failure (exit status non-zero):
-#   ruff check, ruff format --check, makemigrations --check, then pytest (-n 2, pytest-xdist) with
-#   unit, integration (real PostgreSQL and Redis) and browser tests (Debian's Chromium).
+#   ruff check, ruff format --check, mypy, makemigrations --check, then pytest (-n 2,
+#   pytest-xdist) with unit, integration (real PostgreSQL and Redis) and browser tests (Debian's
+#   Chromium).
 # Servers come from scripts/test-services.sh (DATABASE_URL / REDIS_URL, the local standard ports, or
 # throwaway servers that are stopped again when this script ends, failed or not).
 # Arguments go to pytest, e.g. `scripts/test.sh -k today` or `make test PYTEST_ARGS='-k today'`.
@@ -18,6 +19,10 @@ step "ruff check"
 "$bin/ruff" check .
 step "ruff format --check"
 "$bin/ruff" format --check .
+# Types (pyproject.toml [tool.mypy]): strict for rules, services and selectors, gradual elsewhere.
+# Needs no servers: the Django plugin loads mtt.settings_test, which connects to nothing.
+step "mypy"
+"$bin/mypy"
 
 step "Chromium for the browser tests"
 scripts/install-chromium.sh
