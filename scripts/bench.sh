@@ -11,7 +11,7 @@
 #        mtt_bench_reminders  seed_demo --therapists 500 --patients 100000 --weeks 2
 #      (BENCH_DATABASE_URL / BENCH_REMINDERS_DATABASE_URL override them; with a throwaway
 #      PostgreSQL they are made again on every run, which takes a long while);
-#   3. manage.py bench --part reminders, then --part web (mtt/management/commands/bench.py),
+#   3. manage.py bench --part reminders, then --part web (tools/bench/management/commands/bench.py),
 #      both with DEBUG off and a SECRET_KEY made for the run.
 # Arguments go to the web part, e.g. `scripts/bench.sh --seconds 30 --rounds 3`
 # (or `make bench BENCH_ARGS='--seconds 30'`). BENCH_SKIP_REMINDERS=1 skips step 3's first half;

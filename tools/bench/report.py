@@ -144,7 +144,7 @@ def markdown(*, table, reminders, settings_text, command, notes, loads) -> str:
 
 
 def _reminder_section(report: dict) -> list[str]:
-    from mtt.bench.reminders import window_label
+    from tools.bench.reminders import window_label
 
     out = [
         f"{report['patients']:,} patients (a separate database seeded with "

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 
 WORKERS = 2  # as the Dockerfile and docker-compose.yml run gunicorn
-WRK_SCRIPT = settings.BASE_DIR / "scripts" / "bench" / "wrk.lua"
+WRK_SCRIPT = Path(__file__).with_name("wrk.lua")
 
 
 @dataclass(frozen=True)

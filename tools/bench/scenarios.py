@@ -91,7 +91,7 @@ ROWS = (
 
 @dataclass
 class Credentials:
-    """Per row, the lines ``scripts/bench/wrk.lua`` rotates over: ``Header: value`` for a GET,
+    """Per row, the lines ``tools/bench/wrk.lua`` rotates over: ``Header: value`` for a GET,
     ``token<TAB>body`` for the POST."""
 
     lines: dict[str, list[str]] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
-from mtt.bench import load, queries, reminders, report, scenarios
+from tools.bench import load, queries, reminders, report, scenarios
 
 OUT_DIR = settings.BASE_DIR / "var" / "bench"
 
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         self.say(reminders.one_line(result))
 
     def _web(self, options):
-        if settings.ROOT_URLCONF != "mtt.urls_bench":
+        if settings.ROOT_URLCONF != "tools.bench.urls":
             raise CommandError("Run with DJANGO_SETTINGS_MODULE=mtt.settings_bench.")
         scenarios.check_scale_data(
             patients=options["expect_patients"], therapists=options["expect_therapists"]

@@ -1,4 +1,4 @@
--- wrk script for `make bench` (mtt/bench/load.py sets the environment):
+-- wrk script for `make bench` (tools/bench/load.py sets the environment):
 --   BENCH_DATA    file with one line per caller: "Header: value" for GET rows,
 --                 "token<TAB>JSON body" for the POST row (empty: no header, the ceiling row)
 --   BENCH_METHOD  GET or POST

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from mtt.bench.scenarios import IDEMPOTENCY_PREFIX, ROWS, Credentials, Row
+from tools.bench.scenarios import IDEMPOTENCY_PREFIX, ROWS, Credentials, Row
 
 
 class BadStatus(Exception):
