@@ -1,5 +1,6 @@
-"""The load: gunicorn as in production (Dockerfile: two sync workers), wrk against it, and the
-wait for an idle machine before measuring."""
+"""The load: gunicorn as in production (Dockerfile: two sync workers) for the project and for the
+one-file Django app, wrk against them, the wait for an idle machine before measuring, and the
+workers' memory after it."""
 
 import json
 import os
@@ -29,6 +30,15 @@ class Measurement:
     errors: int  # socket errors and timeouts
     first_bad: str
     load: float  # 1-minute load average when the row started
+    load_end: float = 0.0  # ... and when it ended
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str  # "project" or "django" (Row.server)
+    port: int
+    pid: int  # gunicorn's master process
+    command: list[str]
 
 
 def load_average() -> float:
@@ -65,23 +75,27 @@ def free_port(start: int = 18100) -> int:
 
 
 @contextmanager
-def gunicorn(*, port: int, log_dir: Path):
-    """The production command line (Dockerfile) with the bench settings; the access log goes
-    to a file instead of stdout."""
+def gunicorn(*, name: str, app: str, port: int, log_dir: Path, settings_module: str | None):
+    """The production command line (Dockerfile, gunicorn.conf.py) for ``app``; the access log
+    goes to a file instead of stdout. Without ``settings_module`` the app configures itself
+    (the one-file Django app)."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mtt.settings_bench"}
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if settings_module:
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
-        "mtt.wsgi",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
         str(WORKERS),
         "--no-control-socket",
         "--access-logfile",
-        str(log_dir / "gunicorn-access.log"),
+        str(log_dir / f"gunicorn-{name}-access.log"),
         "--error-logfile",
-        str(log_dir / "gunicorn-error.log"),
+        str(log_dir / f"gunicorn-{name}-error.log"),
     ]
     process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
     try:
@@ -93,7 +107,7 @@ def gunicorn(*, port: int, log_dir: Path):
             time.sleep(0.1)
         else:
             raise RuntimeError("gunicorn did not start listening within 30 s")
-        yield command
+        yield Server(name=name, port=port, pid=process.pid, command=command)
     finally:
         process.terminate()
         try:
@@ -101,6 +115,22 @@ def gunicorn(*, port: int, log_dir: Path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def worker_rss_mb(master_pid: int, *, proc: Path = Path("/proc")) -> list[float]:
+    """Resident memory (MiB) of each child process of gunicorn's master: its workers."""
+    sizes = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields.get("PPid", "0").strip() or 0) == master_pid and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
 
 
 def warm_up(*, port: int, row, line: str, times: int = 10) -> None:
@@ -160,4 +190,5 @@ def wrk(
         errors=result["errors"],
         first_bad=result.get("first_bad", ""),
         load=load,
+        load_end=load_average(),
     )

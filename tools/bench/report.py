@@ -4,6 +4,7 @@
 import os
 import platform
 import subprocess
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -53,9 +54,83 @@ def versions() -> dict[str, str]:
     }
 
 
+MEMORY_LIMIT_MB = 150  # per project worker after the run (docs/product.md)
+SERVERS = {"project": "this project", "django": "the one-file Django app"}
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What else the machine did during the run, as far as the bench can tell."""
+
+    idle_load: float  # "idle" means a 1-minute load below this
+    start_load: float  # when measuring began (after waiting for idle)
+    waited: float  # seconds spent waiting for idle
+    loads: tuple[float, ...]  # at every row's start and end
+    busy_load: float  # the most the bench alone brings the load to
+    ceiling_rps: tuple[float, ...]  # every measurement of the Django ceiling
+    min_ceiling_fraction: float  # the least share of its best one each of them must reach
+
+
+def default_busy_load(cpus: int | None = None) -> float:
+    """The bench alone (two workers, PostgreSQL, wrk) keeps about cpus + 0.5 processes ready
+    to run on a 2-core machine (the 1-minute load ended at 2.47 after a clean run); another
+    core's worth of work on top of that means other jobs were taking the CPU."""
+    return (cpus or os.cpu_count() or 1) + 1.5
+
+
+def busy_reasons(conditions: Conditions) -> list[str]:
+    """Why this run's numbers cannot stand for the machine (empty when they can)."""
+    c = conditions
+    reasons = []
+    if c.start_load >= c.idle_load:
+        reasons.append(
+            f"the 1-minute load was {c.start_load:.2f} when measuring began, after waiting "
+            f"{c.waited:.0f} s for it to fall below {c.idle_load:.2f}"
+        )
+    highest = max(c.loads, default=0.0)
+    if highest > c.busy_load:
+        reasons.append(
+            f"the 1-minute load reached {highest:.2f} during the run; the bench alone stays "
+            f"below {c.busy_load:.2f}"
+        )
+    best = max(c.ceiling_rps, default=0.0)
+    lowest = min(c.ceiling_rps, default=0.0)
+    if best and lowest < c.min_ceiling_fraction * best:
+        reasons.append(
+            f"the Django ceiling fell to {lowest / best:.0%} of its best measurement "
+            f"({lowest:.0f} of {best:.0f} req/s; each of its {len(c.ceiling_rps)} "
+            f"measurements must reach {c.min_ceiling_fraction:.0%})"
+        )
+    return reasons
+
+
+def conditions_line(conditions: Conditions) -> str:
+    c = conditions
+    best = max(c.ceiling_rps, default=0.0)
+    spread = min(c.ceiling_rps, default=0.0) / best if best else 0.0
+    return (
+        f"1-minute load {c.start_load:.2f} when measuring began (waited {c.waited:.0f} s for "
+        f"< {c.idle_load:.2f}), at most {max(c.loads, default=0.0):.2f} during the run "
+        f"(limit {c.busy_load:.2f}); the Django ceiling's {len(c.ceiling_rps)} measurements "
+        f"within {spread:.0%} of the best (at least {c.min_ceiling_fraction:.0%} required)."
+    )
+
+
+def memory_line(memory: dict[str, list[float]]) -> str:
+    """``memory``: server → resident MiB of each worker after the run."""
+    parts = []
+    for server, sizes in memory.items():
+        text = f"{SERVERS.get(server, server)} " + ", ".join(f"{mb:.0f}" for mb in sizes) + " MB"
+        if server == "project":
+            met = "met" if sizes and max(sizes) <= MEMORY_LIMIT_MB else "not met"
+            text += f" (target ≤ {MEMORY_LIMIT_MB} MB: {met})"
+        parts.append(text)
+    return "Memory per worker after the run (RSS): " + "; ".join(parts) + "."
+
+
 def rows(measured_rows, best: dict, queries: dict) -> list[dict]:
-    """One dict per row: measured numbers, share of the ceiling, targets and verdicts."""
-    ceiling = best["ceiling"].rps
+    """One dict per row: measured numbers, share of the Django ceiling, targets and verdicts."""
+    ceiling = best["django_ceiling"].rps
     table = []
     for row in measured_rows:
         measurement = best[row.key]
@@ -63,6 +138,7 @@ def rows(measured_rows, best: dict, queries: dict) -> list[dict]:
         count = queries[row.key]["queries"]
         share_ok = row.share_target is None or share >= row.share_target
         queries_ok = row.query_budget is None or count <= row.query_budget
+        p99_ok = row.p99_target_ms is None or measurement.p99_ms <= row.p99_target_ms
         failed = measurement.bad or measurement.errors
         table.append(
             {
@@ -70,7 +146,7 @@ def rows(measured_rows, best: dict, queries: dict) -> list[dict]:
                 "m": measurement,
                 "share": share,
                 "queries": count,
-                "met": not failed and share_ok and queries_ok,
+                "met": not failed and share_ok and queries_ok and p99_ok,
                 "failed": failed,
             }
         )
@@ -81,6 +157,8 @@ def _target(row) -> str:
     parts = []
     if row.share_target is not None:
         parts.append(f"≥ {row.share_target:.0%}")
+    if row.p99_target_ms is not None:
+        parts.append(f"p99 ≤ {row.p99_target_ms:.0f} ms")
     if row.query_budget is not None:
         parts.append(f"≤ {row.query_budget} q")
     return ", ".join(parts) or "—"
@@ -89,53 +167,65 @@ def _target(row) -> str:
 def _verdict(entry) -> str:
     if entry["failed"]:
         return f"FAILED ({entry['m'].bad} bad answers, {entry['m'].errors} errors)"
-    if entry["row"].key == "ceiling":
+    row = entry["row"]
+    if row.share_target is None and row.query_budget is None and row.p99_target_ms is None:
         return "—"
     return "yes" if entry["met"] else "no"
 
 
+def _loads(m) -> str:
+    return f"{m.load:.2f} → {m.load_end:.2f}"
+
+
 def text_table(table: list[dict]) -> str:
     lines = [
-        f"{'row':<60} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'share':>6} {'q/req':>5}  "
-        f"{'target':<14} met"
+        f"{'row':<72} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'share':>6} {'q/req':>5} "
+        f"{'load':>12}  {'target':<26} met"
     ]
     for entry in table:
         m = entry["m"]
         lines.append(
-            f"{entry['row'].label:<60} {m.rps:>8.1f} {m.p50_ms:>8.1f} {m.p99_ms:>8.1f} "
-            f"{entry['share']:>6.0%} {entry['queries']:>5}  {_target(entry['row']):<14} "
-            f"{_verdict(entry)}"
+            f"{entry['row'].label:<72} {m.rps:>8.1f} {m.p50_ms:>7.1f} {m.p99_ms:>7.1f} "
+            f"{entry['share']:>6.0%} {entry['queries']:>5} {_loads(m):>12}  "
+            f"{_target(entry['row']):<26} {_verdict(entry)}"
         )
     return "\n".join(lines)
 
 
-def markdown(*, table, reminders, settings_text, command, notes, loads) -> str:
+def markdown(
+    *, table, reminders, settings_text, command, notes, conditions, memory, busy=()
+) -> str:
     out = ["# Benchmarks", ""]
     out += [
         "Written by `make bench` (`scripts/bench.sh` → `manage.py bench`); every number on this "
         "page comes from one run on one machine. Ratios within the run are what count: "
         "absolute requests per second depend on the machine and on what else runs on it.",
         "",
-        "## Machine and versions",
-        "",
     ]
+    if busy:
+        out += [
+            "**Not published: the machine was busy** — " + "; ".join(busy) + ".",
+            "",
+        ]
+    out += ["## Machine and versions", ""]
     out += [f"- {name}: {value}" for name, value in {**machine(), **versions()}.items()]
     out += ["", "## Command", "", "```", command, "```", "", settings_text, ""]
     out += [f"- {note}" for note in notes]
     out += ["", "## Requests", ""]
     out += [
-        "| Row | req/s | p50 ms | p99 ms | share of ceiling | queries / request | target | met |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
+        "| Row | req/s | p50 ms | p99 ms | share of the Django ceiling | queries / request "
+        "| 1-min load (start → end) | target | met |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for entry in table:
         m = entry["m"]
         out.append(
             f"| {entry['row'].label} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | "
-            f"{entry['share']:.0%} | {entry['queries']} | {_target(entry['row'])} | "
-            f"{_verdict(entry)} |"
+            f"{entry['share']:.0%} | {entry['queries']} | {_loads(m)} | "
+            f"{_target(entry['row'])} | {_verdict(entry)} |"
         )
-    out += ["", f"1-minute load average: {loads}", ""]
-    out += ["## Reminder selection", ""]
+    out += ["", memory_line(memory), "", "Machine during the run: " + conditions_line(conditions)]
+    out += ["", "## Reminder selection", ""]
     if reminders is None:
         out += ["Not measured in this run (`make bench` measures it; see scripts/bench.sh).", ""]
     else:
