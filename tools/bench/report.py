@@ -90,8 +90,8 @@ def busy_reasons(conditions: Conditions) -> list[str]:
     highest = max(c.loads, default=0.0)
     if highest > c.busy_load:
         reasons.append(
-            f"the 1-minute load reached {highest:.2f} during the run; the bench alone stays "
-            f"below {c.busy_load:.2f}"
+            f"the 1-minute load reached {highest:.2f} during the run (the bench alone stays "
+            f"below {c.busy_load:.2f})"
         )
     best = max(c.ceiling_rps, default=0.0)
     lowest = min(c.ceiling_rps, default=0.0)
@@ -111,8 +111,9 @@ def conditions_line(conditions: Conditions) -> str:
     return (
         f"1-minute load {c.start_load:.2f} when measuring began (waited {c.waited:.0f} s for "
         f"< {c.idle_load:.2f}), at most {max(c.loads, default=0.0):.2f} during the run "
-        f"(limit {c.busy_load:.2f}); the Django ceiling's {len(c.ceiling_rps)} measurements "
-        f"within {spread:.0%} of the best (at least {c.min_ceiling_fraction:.0%} required)."
+        f"(limit {c.busy_load:.2f}); the lowest of the Django ceiling's {len(c.ceiling_rps)} "
+        f"measurements at {spread:.0%} of the best (at least {c.min_ceiling_fraction:.0%} "
+        "required)."
     )
 
 
