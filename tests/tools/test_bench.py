@@ -5,6 +5,7 @@ published, and the table shows what was measured. No test here times anything.""
 
 import ast
 import io
+import json
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from django.urls import Resolver404, resolve
 
 from mtt.tokens.models import ApiToken
 from patients.models import SessionLog
-from tools.bench import database, load, queries, report, scenarios
+from tools.bench import database, load, queries, reminders, report, scenarios
 from tools.bench.management.commands.bench import Command
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +187,11 @@ def test_a_busy_machine_is_recognised_and_said_why():
         "the Django ceiling fell to 73% of its best measurement (1100 of 1500 req/s; each of "
         "its 3 measurements must reach 80%)"
     )
+    (reason,) = report.busy_reasons(_conditions(reminder_load=0.9))
+    assert reason == (
+        "the reminder selection was timed at a 1-minute load of 0.90 (idle means below 0.50)"
+    )
+    assert report.busy_reasons(_conditions(reminder_load=0.2)) == []
     assert len(report.busy_reasons(_conditions(start_load=2, loads=(9.0,)))) == 2
 
 
@@ -408,3 +414,35 @@ def test_worker_memory_is_read_from_the_masters_children(tmp_path):
     (tmp_path / "self").mkdir()
 
     assert load.worker_rss_mb(7, proc=tmp_path) == [96.0, 100.0]
+
+
+def test_the_reminder_part_analyzes_before_timing(monkeypatch, tmp_path):
+    fake = FakeLoad(monkeypatch)
+    monkeypatch.setattr(
+        reminders, "measure", lambda: fake.events.append("measure") or _REMINDER_RESULT.copy()
+    )
+
+    call_command(
+        Command(), part="reminders", out_dir=str(tmp_path), idle_timeout=0, stdout=io.StringIO()
+    )
+
+    assert fake.events == ["ANALYZE", "measure"]
+    assert json.loads((tmp_path / "reminders.json").read_text())["load"] == 0.2
+
+
+_REMINDER_RESULT = {
+    "patients": 100,
+    "day": "2026-12-03",
+    "windows": {
+        name: {
+            "start": "2026-12-03T17:45:00+01:00",
+            "end": "2026-12-03T18:00:00+01:00",
+            "seconds": 0.1,
+            "per_10k": 0.01,
+            "queries": 3,
+            "selected": 10,
+        }
+        for name in ("beat", "catch_up")
+    },
+    "write": {"rows": 10, "seconds": 0.01, "queries": 1, "seconds_per_100k": 0.1},
+}

@@ -69,6 +69,7 @@ class Conditions:
     busy_load: float  # the most the bench alone brings the load to
     ceiling_rps: tuple[float, ...]  # every measurement of the Django ceiling
     min_ceiling_fraction: float  # the least share of its best one each of them must reach
+    reminder_load: float | None = None  # when the reminder part timed the selection
 
 
 def default_busy_load(cpus: int | None = None) -> float:
@@ -100,6 +101,11 @@ def busy_reasons(conditions: Conditions) -> list[str]:
             f"the Django ceiling fell to {lowest / best:.0%} of its best measurement "
             f"({lowest:.0f} of {best:.0f} req/s; each of its {len(c.ceiling_rps)} "
             f"measurements must reach {c.min_ceiling_fraction:.0%})"
+        )
+    if c.reminder_load is not None and c.reminder_load >= c.idle_load:
+        reasons.append(
+            f"the reminder selection was timed at a 1-minute load of {c.reminder_load:.2f} "
+            f"(idle means below {c.idle_load:.2f})"
         )
     return reasons
 

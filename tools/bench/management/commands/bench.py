@@ -11,6 +11,7 @@ the result in ``var/bench/reminders.json`` for the web part's report.
 """
 
 import cProfile
+import dataclasses
 import io
 import json
 import pstats
@@ -188,13 +189,15 @@ class Command(BaseCommand):
 
     def _report(self, rows, best, counted, credentials, options, conditions, memory):
         table = report.rows(rows, best, counted)
+        reminder_file = self.out_dir / "reminders.json"
+        reminder_result = json.loads(reminder_file.read_text()) if reminder_file.exists() else None
+        if reminder_result:
+            conditions = dataclasses.replace(conditions, reminder_load=reminder_result["load"])
         busy = report.busy_reasons(conditions)
         self.say("")
         self.say(report.text_table(table))
         self.say(report.memory_line(memory))
         self.say("Machine during the run: " + report.conditions_line(conditions))
-        reminder_file = self.out_dir / "reminders.json"
-        reminder_result = json.loads(reminder_file.read_text()) if reminder_file.exists() else None
         if reminder_result:
             self.say(reminders.one_line(reminder_result))
         settings_text = (
