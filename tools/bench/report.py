@@ -54,7 +54,7 @@ def versions() -> dict[str, str]:
     }
 
 
-MEMORY_LIMIT_MB = 150  # per project worker after the run (docs/product.md)
+MEMORY_LIMIT_MB = 150  # per project worker after the run (docs/benchmarks.md, "Method")
 SERVERS = {"project": "this project", "django": "the one-file Django app"}
 
 

@@ -127,7 +127,7 @@ class Command(BaseCommand):
                 port=server.port,
                 row=row,
                 data=paths.get(row.credentials),
-                run_id=f"{run_id}{label}",
+                run_id=f"{run_id}{label.replace(' ', '')}",  # Idempotency-Keys of the POST row
                 seconds=options["seconds"],
                 connections=options["connections"],
             )
