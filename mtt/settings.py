@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mtt",
-    "mtt.tokens",
+    "tokens",
     "programs",
     "patients",
     "accounts",

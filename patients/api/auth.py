@@ -1,4 +1,4 @@
-"""Authentication for the API: bearer tokens (``mtt.tokens``) that bring the patient profile
+"""Authentication for the API: bearer tokens (``tokens``) that bring the patient profile
 along in the same query, so a patient's request costs one query to authenticate; and the
 browser's login session, which for staff counts only once the second factor is verified."""
 
@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts import two_factor
-from mtt.tokens import authentication as token_authentication
+from tokens import authentication as token_authentication
 
 
 class BearerTokenAuthentication(token_authentication.BearerTokenAuthentication):

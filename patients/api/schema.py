@@ -9,7 +9,7 @@ from rest_framework import permissions, serializers
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "mtt.tokens.authentication.BearerTokenAuthentication"
+    target_class = "tokens.authentication.BearerTokenAuthentication"
     match_subclasses = True
     name = "bearerAuth"
 

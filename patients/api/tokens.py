@@ -18,12 +18,12 @@ from rest_framework.views import APIView
 
 from accounts import two_factor
 from accounts.lockout import lockout_message
-from mtt.tokens import selectors, services
-from mtt.tokens.models import ApiToken
 from patients.api.auth import BearerTokenAuthentication
 from patients.api.base import ApiMixin
 from patients.api.parsers import JSONObjectParser
 from patients.api.schema import ErrorSerializer
+from tokens import selectors, services
+from tokens.models import ApiToken
 
 
 class RateFromSettings(SimpleRateThrottle):

@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mtt.tokens.services import token_create
+from tokens.services import token_create
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 

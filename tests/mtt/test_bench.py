@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 
 from mtt.bench import queries, scenarios
-from mtt.tokens.models import ApiToken
 from patients.models import SessionLog
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TokensConfig(AppConfig):
-    name = "mtt.tokens"
+    name = "tokens"
     label = "tokens"
     verbose_name = _("API tokens")
 
@@ -12,7 +12,7 @@ class TokensConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from mtt.tokens import signals
+        from tokens import signals
 
         post_save.connect(
             signals.revoke_on_password_change_or_deactivation,

@@ -1,4 +1,4 @@
-"""DRF authentication with the hashed bearer tokens of ``mtt.tokens.models``.
+"""DRF authentication with the hashed bearer tokens of ``tokens.models``.
 
 Stateless: it never touches the session, so a token request writes no session row and needs no
 CSRF token (the browser's session authentication keeps both).
@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_digest
+from tokens.models import ApiToken
+from tokens.services import token_digest
 
 KEYWORD = "Bearer"
 
