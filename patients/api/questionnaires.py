@@ -8,17 +8,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.base import ApiMixin, IdFilter
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients.api.assignments import ScopedPatientField
-from patients.api.base import (
-    ApiMixin,
-    IdFilter,
-    IsPatient,
-    caller_patient,
-    patient_day,
-    scoped_patient,
-)
+from patients.api.base import IsPatient, caller_patient, patient_day, scoped_patient
 from patients.models import Patient
 from questionnaires import selectors as questionnaire_selectors
 from questionnaires import services as questionnaire_services

@@ -18,11 +18,11 @@ from rest_framework.views import APIView
 
 from accounts import two_factor
 from accounts.lockout import lockout_message
-from patients.api.auth import BearerTokenAuthentication
-from patients.api.base import ApiMixin
-from patients.api.parsers import JSONObjectParser
-from patients.api.schema import ErrorSerializer
+from api.base import ApiMixin
+from api.parsers import JSONObjectParser
+from api.schema import ErrorSerializer
 from tokens import selectors, services
+from tokens.authentication import BearerTokenAuthentication
 from tokens.models import ApiToken
 
 

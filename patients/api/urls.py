@@ -1,7 +1,6 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from mtt.views import ApiRootView
 from patients.api import (
     assignments,
     checks,
@@ -32,8 +31,6 @@ router.register("habits", habits.HabitViewSet, basename="habit")
 router.register("red-flags", red_flags.RedFlagViewSet, basename="red-flag")
 
 urlpatterns = [
-    # The API root lists every route under /api/v1/, this router's and the others' (mtt/views.py).
-    path("", ApiRootView.as_view(), name="api-root"),
     path("me/today/", me.TodayView.as_view(), name="me-today"),
     path("me/profile/", me.ProfileView.as_view(), name="me-profile"),
     path("me/programme/", programme.ProgrammeView.as_view(), name="me-programme"),
