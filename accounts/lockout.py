@@ -61,22 +61,6 @@ def username_for_lockout(request: HttpRequest, credentials: dict | None) -> str 
     return username
 
 
-def client_address(request: HttpRequest) -> str | None:
-    """The client's address (``AXES_CLIENT_IP_CALLABLE``): ``REMOTE_ADDR``, or with
-    ``TRUSTED_PROXY_COUNT`` reverse proxies in front, the address the outermost of them saw
-    (read from the right of ``X-Forwarded-For``, so a client cannot choose it)."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if forwarded:
-            return forwarded[-min(proxies, len(forwarded))]
-    return request.META.get("REMOTE_ADDR")
-
-
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:

@@ -176,7 +176,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# The one reading of the client address behind proxies, validated (the audit log's too).
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Failures are kept only while they count (AccessAttempt); no log of every successful login.
