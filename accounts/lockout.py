@@ -11,7 +11,7 @@ The portal login, the admin login and ``POST /api/v1/auth/token/`` all go throug
 ``django.contrib.auth.authenticate()``, where ``axes.backends.AxesStandaloneBackend`` (first in
 ``AUTHENTICATION_BACKENDS``) refuses locked-out pairs and the ``user_login_failed`` signal counts
 failures. ``axes.middleware.AxesMiddleware`` turns a refused request into the response built here.
-A wrong TOTP code at the token login is sent through the same signal (``patients/api/tokens.py``),
+A wrong TOTP code at the token login is sent through the same signal (``tokens/api.py``),
 so wrong codes and wrong passwords add up to one count.
 """
 

@@ -218,6 +218,7 @@ class OrderingFilter(DrfOrderingFilter):
 
 @cache
 def caller_checks(paths: tuple[str, ...]) -> list:
+    """The callables named in a setting (``API_CALLER_CHECKS``, ``PORTAL_CALLER_CHECKS``)."""
     return [import_string(path) for path in paths]
 
 

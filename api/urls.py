@@ -10,4 +10,7 @@ urlpatterns = [
     path("", include("programs.api.urls")),
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("patients.api.urls")),
+    path("", include("questionnaires.api")),
+    path("", include("privacy.api")),
+    path("", include("tokens.api")),
 ]

@@ -418,6 +418,9 @@ RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
 # Run on every API request but in the views marked ``consent_exempt`` (api/base.py, ApiMixin):
 # a patient who has not agreed to the consent text in force gets 403 ``consent_required``.
 API_CALLER_CHECKS = ["privacy.api.require_consent"]
+# The same in the portal (patients/portal/access.py, patient_required): a check answers a
+# response (the consent page) or None.
+PORTAL_CALLER_CHECKS = ["privacy.views.consent_gate"]
 
 REST_FRAMEWORK = {
     # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.

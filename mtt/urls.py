@@ -3,10 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mtt import views
+from patients import urls as patient_pages
 from programs.views import media_file
+from questionnaires import urls as questionnaire_pages
 
 admin.site.site_header = "MTT Rücken"
 admin.site.site_title = "MTT Rücken"
+
+# The patient portal (namespace ``portal``): each app's pages for the patient.
+portal = [*patient_pages.urlpatterns, *questionnaire_pages.urlpatterns]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,7 +24,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("privacy.urls")),
-    path("", include("patients.urls")),
+    path("", include((portal, "portal"))),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

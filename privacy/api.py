@@ -10,7 +10,7 @@ Errors are JSON whichever format was asked for.
 """
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.plumbing import build_array_type, build_basic_type, build_object_type
 from drf_spectacular.types import OpenApiTypes
@@ -195,3 +195,9 @@ class ConsentView(ApiMixin, GenericAPIView):
         if not services.consent_required(patient):
             services.consent_withdraw(patient=patient, by=request.user, source=ConsentSource.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [
+    path("me/export/", ExportView.as_view(), name="me-export"),
+    path("me/consent/", ConsentView.as_view(), name="me-consent"),
+]

@@ -8,25 +8,16 @@ from patients.api import (
     me,
     patients,
     programme,
-    questionnaires,
     red_flags,
     safety,
     sessions,
-    tokens,
 )
-from privacy import api as privacy_api
 
 router = SimpleRouter()
 router.register("patients", patients.PatientViewSet, basename="patient")
 router.register("assignments", assignments.AssignmentViewSet, basename="assignment")
 router.register("sessions", sessions.SessionViewSet, basename="session")
 router.register("next-day-checks", checks.NextDayCheckViewSet, basename="next-day-check")
-router.register(
-    "questionnaires/responses",
-    questionnaires.ResponseViewSet,
-    basename="questionnaire-response",
-)
-router.register("questionnaires", questionnaires.QuestionnaireViewSet, basename="questionnaire")
 router.register("habits", habits.HabitViewSet, basename="habit")
 router.register("red-flags", red_flags.RedFlagViewSet, basename="red-flag")
 
@@ -36,10 +27,5 @@ urlpatterns = [
     path("me/programme/", programme.ProgrammeView.as_view(), name="me-programme"),
     path("me/symptom-reports/", safety.SymptomReportView.as_view(), name="me-symptom-report-list"),
     path("red-flag-codes/", red_flags.RedFlagCodesView.as_view(), name="red-flag-codes"),
-    path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
-    path("me/consent/", privacy_api.ConsentView.as_view(), name="me-consent"),
-    path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
-    path("auth/tokens/", tokens.TokenListView.as_view(), name="auth-token-list"),
-    path("auth/tokens/<int:pk>/", tokens.TokenDetailView.as_view(), name="auth-token-detail"),
     *router.urls,
 ]

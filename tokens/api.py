@@ -7,6 +7,7 @@ revoked one by one."""
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -241,3 +242,10 @@ class TokenDetailView(OwnTokensMixin, generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, instance):
         services.token_revoke(token=instance)
+
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListView.as_view(), name="auth-token-list"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="auth-token-detail"),
+]

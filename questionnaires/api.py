@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 
 from api.base import ApiMixin, IdFilter
 from audit.api_mixins import AuditedViewSetMixin
@@ -216,3 +217,14 @@ class ResponseViewSet(
         self.audit_write(AuditAction.ADD, response)
         response = self.get_queryset().get(pk=response.pk)
         return Response(ResponseSerializer(response).data, status=201)
+
+
+router = SimpleRouter()
+# Responses first: "questionnaires/responses/" is not a questionnaire's slug.
+router.register(
+    "questionnaires/responses",
+    ResponseViewSet,
+    basename="questionnaire-response",
+)
+router.register("questionnaires", QuestionnaireViewSet, basename="questionnaire")
+urlpatterns = router.urls
