@@ -8,6 +8,7 @@ class TokensConfig(AppConfig):
     verbose_name = _("API tokens")
 
     def ready(self):
+        # Deferred: models and signal receivers are imported once the app registry is ready.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
         from django_otp.plugins.otp_totp.models import TOTPDevice
