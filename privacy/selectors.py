@@ -15,7 +15,6 @@ from django.db.models import DateTimeField, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone, translation
 
-from mtt.tokens.models import ApiToken
 from patients.models import (
     Alert,
     Assignment,
@@ -34,6 +33,7 @@ from privacy.models import ConsentRecord
 from programs.models import Dosage
 from questionnaires.models import Answer, Response
 from reminders.models import Delivery
+from tokens.models import ApiToken
 
 EXPORT_FORMAT = "mtt-ruecken-export"
 EXPORT_VERSION = 1

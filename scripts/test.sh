@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite, stopping at the first failure (exit status non-zero):
-#   ruff check, ruff format --check, makemigrations --check, then pytest (-n 2, pytest-xdist) with
+#   ruff check, ruff format --check, the import contract (lint-imports, pyproject.toml),
+#   makemigrations --check, then pytest (-n 2, pytest-xdist) with
 #   unit, integration (real PostgreSQL and Redis) and browser tests (Debian's Chromium).
 # Servers come from scripts/test-services.sh (DATABASE_URL / REDIS_URL, the local standard ports, or
 # throwaway servers that are stopped again when this script ends, failed or not).
@@ -18,6 +19,8 @@ step "ruff check"
 "$bin/ruff" check .
 step "ruff format --check"
 "$bin/ruff" format --check .
+step "import contract"
+"$bin/lint-imports"
 
 step "Chromium for the browser tests"
 scripts/install-chromium.sh

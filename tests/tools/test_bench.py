@@ -17,8 +17,8 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import Resolver404, resolve
 
-from mtt.tokens.models import ApiToken
 from patients.models import SessionLog
+from tokens.models import ApiToken
 from tools.bench import database, queries, scenarios
 from tools.bench.management.commands.bench import Command
 

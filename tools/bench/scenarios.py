@@ -28,9 +28,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.language import SESSION_KEY as LANGUAGE_SESSION_KEY
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create
 from patients.models import Assignment, AssignmentStatus, Patient, SessionLog
+from tokens.models import ApiToken
+from tokens.services import token_create
 
 PATIENTS = 20  # whose tokens and cookies the load rotates over
 ENTRIES = 3  # exercises per posted session

@@ -1,16 +1,10 @@
-"""Authentication for the API: bearer tokens (``mtt.tokens``) that bring the patient profile
-along in the same query, so a patient's request costs one query to authenticate; and the
-browser's login session, which for staff counts only once the second factor is verified."""
+"""The browser's login session for the API, which for staff counts only once the second factor is
+verified. The other way in, bearer tokens, is the tokens app's (``tokens.authentication``)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts import two_factor
-from mtt.tokens import authentication as token_authentication
-
-
-class BearerTokenAuthentication(token_authentication.BearerTokenAuthentication):
-    select_related = ("user", "user__patient")
 
 
 class SessionNotVerified(exceptions.PermissionDenied):

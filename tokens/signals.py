@@ -10,7 +10,7 @@ A hash upgrade at login (``check_password``) clears the marker first, so it revo
 Writes that bypass ``save()`` (``QuerySet.update``) are not seen: use ``set_password()``.
 """
 
-from mtt.tokens import services
+from tokens import services
 
 
 def revoke_on_password_change_or_deactivation(sender, instance, created, update_fields, **kw):

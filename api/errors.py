@@ -8,7 +8,7 @@ keyed by the entry's index, as DRF's own list validation does (``{"entries": {"1
 Errors Django answers before or around DRF — an unknown URL, a bad host, a body over the upload
 limit, an unexpected exception, a database outage — go through the ``handler400/403/404/500``
 views below (``mtt/urls.py``): under ``/api/`` they answer ``{"detail": "…"}``, elsewhere the
-site's HTML pages. ``patients.api.middleware`` handles exceptions from API views the same way.
+site's HTML pages. ``api.middleware`` handles exceptions from API views the same way.
 """
 
 import logging
@@ -33,7 +33,7 @@ from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from patients.api.parsers import RequestTooLarge
+from api.parsers import RequestTooLarge
 
 NESTED_KEY = re.compile(r"^(?P<name>\w+)\[(?P<index>\d+)\]\.(?P<field>\w+)$")
 
@@ -67,7 +67,7 @@ API_PREFIX = "/api/"
 RETRY_AFTER = 30
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
-logger = logging.getLogger("patients.api")
+logger = logging.getLogger("api")
 
 
 def is_api(request) -> bool:

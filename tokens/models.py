@@ -6,7 +6,7 @@ salted hashes). Tokens expire and can be revoked; a revoked or expired token is 
 
 A token dies with the credentials it was minted from: changing or resetting the password,
 deactivating the account or removing its last second-factor device revokes all of the user's
-tokens (``mtt/tokens/signals.py``, docs/security.md).
+tokens (``tokens/signals.py``, docs/security.md).
 """
 
 from django.conf import settings

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mtt.tokens.models import ApiToken
+from tokens.models import ApiToken
 
 
 def tokens_live_for_user(*, user) -> QuerySet[ApiToken]:

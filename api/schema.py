@@ -9,7 +9,7 @@ from rest_framework import permissions, serializers
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "mtt.tokens.authentication.BearerTokenAuthentication"
+    target_class = "tokens.authentication.BearerTokenAuthentication"
     match_subclasses = True
     name = "bearerAuth"
 
@@ -23,10 +23,10 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class SessionCookieScheme(OpenApiAuthenticationExtension):
-    """The browser's login session (patients/api/auth.py), as drf-spectacular describes DRF's own:
+    """The browser's login session (api/authentication.py), as drf-spectacular describes DRF's own:
     its subclass is not matched otherwise, and ``manage.py check --deploy`` warns."""
 
-    target_class = "patients.api.auth.SessionAuthentication"
+    target_class = "api.authentication.SessionAuthentication"
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):

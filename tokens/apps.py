@@ -3,16 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TokensConfig(AppConfig):
-    name = "mtt.tokens"
+    name = "tokens"
     label = "tokens"
     verbose_name = _("API tokens")
 
     def ready(self):
+        # Deferred: models and signal receivers are imported once the app registry is ready.
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from mtt.tokens import signals
+        from tokens import signals
 
         post_save.connect(
             signals.revoke_on_password_change_or_deactivation,

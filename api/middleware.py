@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 
-from patients.api import errors
+from api import errors
 
 KEPT_HEADERS = ("Retry-After", "WWW-Authenticate", "Allow", "Vary")
 

@@ -7,6 +7,7 @@ revoked one by one."""
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -18,12 +19,12 @@ from rest_framework.views import APIView
 
 from accounts import two_factor
 from accounts.lockout import lockout_message
-from mtt.tokens import selectors, services
-from mtt.tokens.models import ApiToken
-from patients.api.auth import BearerTokenAuthentication
-from patients.api.base import ApiMixin
-from patients.api.parsers import JSONObjectParser
-from patients.api.schema import ErrorSerializer
+from api.base import ApiMixin
+from api.parsers import JSONObjectParser
+from api.schema import ErrorSerializer
+from tokens import selectors, services
+from tokens.authentication import BearerTokenAuthentication
+from tokens.models import ApiToken
 
 
 class RateFromSettings(SimpleRateThrottle):
@@ -241,3 +242,10 @@ class TokenDetailView(OwnTokensMixin, generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, instance):
         services.token_revoke(token=instance)
+
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListView.as_view(), name="auth-token-list"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="auth-token-detail"),
+]

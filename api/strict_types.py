@@ -7,7 +7,7 @@ fields of a JSON body take their own JSON type only — a string, a whole number
 id), a number, ``true``/``false`` — and answer 400 with DRF's usual message otherwise.
 
 Serializers that read a query string (``QueryDict``, where every value is a string) keep DRF's
-conversions. ``install()`` runs once when ``patients.api.base`` is imported.
+conversions. ``install()`` runs once when ``api.base`` is imported.
 """
 
 from django.http import QueryDict

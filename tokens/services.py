@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mtt.tokens.models import ApiToken
+from tokens.models import ApiToken
 
 TOKEN_PREFIX = "mtt_"  # noqa: S105 - not a secret: lets scanners and people spot a leaked token
 DEFAULT_TTL = timedelta(days=30)

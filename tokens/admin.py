@@ -13,8 +13,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
-from mtt.tokens import selectors, services
-from mtt.tokens.models import ApiToken
+from tokens import selectors, services
+from tokens.models import ApiToken
 
 
 class TokenCreateForm(forms.Form):

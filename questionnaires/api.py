@@ -7,18 +7,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 
+from api.base import ApiMixin, IdFilter
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients.api.assignments import ScopedPatientField
-from patients.api.base import (
-    ApiMixin,
-    IdFilter,
-    IsPatient,
-    caller_patient,
-    patient_day,
-    scoped_patient,
-)
+from patients.api.base import IsPatient, caller_patient, patient_day, scoped_patient
 from patients.models import Patient
 from questionnaires import selectors as questionnaire_selectors
 from questionnaires import services as questionnaire_services
@@ -222,3 +217,14 @@ class ResponseViewSet(
         self.audit_write(AuditAction.ADD, response)
         response = self.get_queryset().get(pk=response.pk)
         return Response(ResponseSerializer(response).data, status=201)
+
+
+router = SimpleRouter()
+# Responses first: "questionnaires/responses/" is not a questionnaire's slug.
+router.register(
+    "questionnaires/responses",
+    ResponseViewSet,
+    basename="questionnaire-response",
+)
+router.register("questionnaires", QuestionnaireViewSet, basename="questionnaire")
+urlpatterns = router.urls
