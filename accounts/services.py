@@ -1,6 +1,6 @@
 """Writes and e-mails for accounts: invitations and passwordless login links."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,7 +21,10 @@ from accounts.tokens import (
     invitation_token,
     login_link_token,
 )
-from patients.models import Patient
+
+# For the annotation only: patients sits above accounts' sign-in (docs/architecture.md).
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 
 def _link(url_name: str, user: User, generator: PasswordResetTokenGenerator) -> str:
@@ -44,7 +47,7 @@ def _send(*, user: User, language: str, template: str, context: dict[str, Any]) 
     send_mail(" ".join(subject.split()), body, None, [user.email])
 
 
-def patient_invite(*, patient: Patient, invited_by: User) -> str:
+def patient_invite(*, patient: "Patient", invited_by: User) -> str:
     """E-mail the patient a one-time link to set their password; it expires after 7 days.
 
     Sending again is harmless: every link stays valid until one of them is used or it expires.

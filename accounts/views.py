@@ -18,11 +18,11 @@ from django.views.i18n import set_language
 from accounts import forms, services
 from accounts.language import SESSION_KEY, set_session_language
 from accounts.tokens import invitation_token, login_link_token
-from mtt.tokens import selectors as token_selectors
-from mtt.tokens import services as token_services
 from patients import services as patient_services
 from patients.portal.access import patient_required
 from reminders.services import calendar_token_rotate, calendar_url
+from tokens import selectors as token_selectors
+from tokens import services as token_services
 
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mtt",
-    "mtt.tokens",
+    "tokens",
     "programs",
     "patients",
     "accounts",
@@ -76,7 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mtt.metrics.MetricsMiddleware",  # outermost: counts and times every answer (/metrics)
-    "patients.api.middleware.ApiErrorsMiddleware",  # first: every error under /api/ is JSON
+    "api.middleware.ApiErrorsMiddleware",  # first: every error under /api/ is JSON
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -176,7 +176,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# The one reading of the client address behind proxies, validated (the audit log's too).
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Failures are kept only while they count (AccessAttempt); no log of every successful login.
@@ -414,23 +415,30 @@ CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=3650)
 RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
 
+# Run on every API request but in the views marked ``consent_exempt`` (api/base.py, ApiMixin):
+# a patient who has not agreed to the consent text in force gets 403 ``consent_required``.
+API_CALLER_CHECKS = ["privacy.api.require_consent"]
+# The same in the portal (patients/portal/access.py, patient_required): a check answers a
+# response (the consent page) or None.
+PORTAL_CALLER_CHECKS = ["privacy.views.consent_gate"]
+
 REST_FRAMEWORK = {
     # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "patients.api.auth.BearerTokenAuthentication",
+        "tokens.authentication.BearerTokenAuthentication",
         # The login session; a staff member's needs the verified second factor (2FA).
-        "patients.api.auth.SessionAuthentication",
+        "api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "patients.api.base.PageNumbers",  # strict page numbers
+    "DEFAULT_PAGINATION_CLASS": "api.base.PageNumbers",  # strict page numbers
     "PAGE_SIZE": 20,
-    # One JSON object per body, bounded in size and depth (patients/api/parsers.py).
-    "DEFAULT_PARSER_CLASSES": ["patients.api.parsers.JSONObjectParser"],
+    # One JSON object per body, bounded in size and depth (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONObjectParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "patients.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
-    "EXCEPTION_HANDLER": "patients.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     # Login throttling on POST auth/token/: per client address and username, and per address.
     "DEFAULT_THROTTLE_RATES": {

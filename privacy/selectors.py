@@ -17,7 +17,6 @@ from django.db.models import DateTimeField, F, Manager, Max, OuterRef, QuerySet,
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone, translation
 
-from mtt.tokens.models import ApiToken
 from patients.models import (
     Alert,
     Assignment,
@@ -36,6 +35,7 @@ from privacy.models import ConsentRecord
 from programs.models import Dosage
 from questionnaires.models import Answer, Response
 from reminders.models import Delivery
+from tokens.models import ApiToken
 
 EXPORT_FORMAT = "mtt-ruecken-export"
 EXPORT_VERSION = 1

@@ -37,7 +37,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mtt.tokens.models import ApiToken
 from patients.models import (
     ExerciseEntry,
     NextDayCheck,
@@ -51,6 +50,7 @@ from patients.models import (
 from privacy import rules, selectors
 from privacy.models import ConsentAction, ConsentRecord
 from reminders.models import Delivery, Digest, ReminderRun
+from tokens.models import ApiToken
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
@@ -21,6 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from patients import selectors as patient_selectors
+from questionnaires import selectors as questionnaire_selectors
 from reminders.digest import digest_content
 from reminders.models import ALERT_KINDS, Delivery, Digest, ReminderKind
 
@@ -224,10 +224,6 @@ def _next_day(delivery):
 
 def due_questionnaire_titles(delivery: Delivery) -> list[str]:
     """What ``questionnaires.selectors`` says is due on the reminder's day (exact rule)."""
-    if not apps.is_installed("questionnaires"):
-        return []
-    from questionnaires import selectors as questionnaire_selectors
-
     start = questionnaire_selectors.program_start(delivery.patient)
     if start is None:
         return []

@@ -20,7 +20,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.db.models import (
@@ -50,6 +49,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Program
+from questionnaires.models import Questionnaire, Response
 from reminders import rules
 from reminders.models import Delivery, ReminderKind
 
@@ -302,10 +302,6 @@ def _habits_branch(day: date, where: Q, at: time) -> Branch:
 
 
 def _questionnaire_schedules() -> list[tuple[int, list[int], int]]:
-    if not apps.is_installed("questionnaires"):
-        return []
-    from questionnaires.models import Questionnaire
-
     return [
         (pk, weeks or [], window)
         for pk, weeks, window in Questionnaire.objects.filter(is_active=True).values_list(
@@ -321,8 +317,6 @@ def _questionnaire_branch(
     ``questionnaires.selectors``: weeks after the programme start, ``due_window_days`` long)
     and no answer for that week yet; at most every ``REMINDER_QUESTIONNAIRE_EVERY_DAYS``. The
     sender checks again with ``due_questionnaires`` and skips when nothing is due."""
-    from questionnaires.models import Response
-
     open_window = Q(pk__in=[])
     for pk, weeks, window in schedules:
         for week in weeks:

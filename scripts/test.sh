@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite, stopping at the first failure (exit status non-zero):
-#   ruff check, ruff format --check, mypy, makemigrations --check, then pytest (-n 2,
-#   pytest-xdist) with unit, integration (real PostgreSQL and Redis) and browser tests (Debian's
-#   Chromium).
+#   ruff check, ruff format --check, mypy, the import contract (lint-imports, pyproject.toml),
+#   makemigrations --check, then pytest (-n 2, pytest-xdist) with
+#   unit, integration (real PostgreSQL and Redis) and browser tests (Debian's Chromium).
 # Servers come from scripts/test-services.sh (DATABASE_URL / REDIS_URL, the local standard ports, or
 # throwaway servers that are stopped again when this script ends, failed or not).
 # Arguments go to pytest, e.g. `scripts/test.sh -k today` or `make test PYTEST_ARGS='-k today'`.
@@ -23,6 +23,8 @@ step "ruff format --check"
 # Needs no servers: the Django plugin loads mtt.settings_test, which connects to nothing.
 step "mypy"
 "$bin/mypy"
+step "import contract"
+"$bin/lint-imports"
 
 step "Chromium for the browser tests"
 scripts/install-chromium.sh

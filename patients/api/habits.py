@@ -8,17 +8,11 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.base import MAX_ID, ApiMixin, query_int
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import selectors, services
-from patients.api.base import (
-    MAX_ID,
-    ApiMixin,
-    IsPatient,
-    caller_patient,
-    patient_day,
-    query_int,
-)
+from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.models import HabitCheck, Patient
 
 

@@ -7,8 +7,9 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.base import ApiMixin, LocalTimeField
 from patients import selectors, services
-from patients.api.base import ApiMixin, IsPatient, LocalTimeField, caller_patient, patient_day
+from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.api.habits import HabitDaySerializer
 from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
 from patients.models import OPEN_STATUSES, Language

@@ -11,10 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from audit.api_mixins import AuditedViewSetMixin
-from audit.models import AuditAction
-from patients import selectors, services
-from patients.api.base import (
+from api.base import (
     ApiMixin,
     IdFilter,
     IsTherapist,
@@ -22,8 +19,11 @@ from patients.api.base import (
     LocalTimeField,
     OrderingFilter,
     TherapistWrites,
-    practice_day,
 )
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
+from patients import selectors, services
+from patients.api.base import practice_day
 from patients.api.red_flags import (
     ScreeningCreateSerializer,
     ScreeningSerializer,

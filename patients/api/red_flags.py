@@ -14,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.base import ApiMixin, IdFilter, IsTherapist
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import services
-from patients.api.base import ApiMixin, IdFilter, IsTherapist
 from patients.api.safety import StrictCharField
 from patients.models import Patient, RedFlag, RedFlagSign, RedFlagSource, Screening, ScreeningPrompt
 

@@ -18,21 +18,14 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from api.base import MAX_ID, ApiMixin, Conflict, CursorPages, IdFilter, Pagination
+from api.schema import ErrorSerializer
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import services
 from patients.api.assignments import ScopedPatientField
-from patients.api.base import (
-    MAX_ID,
-    ApiMixin,
-    Conflict,
-    CursorPages,
-    IdFilter,
-    Pagination,
-    scoped_patient,
-)
+from patients.api.base import scoped_patient
 from patients.api.safety import AdviceSerializer, flag_advice, flag_labels
-from patients.api.schema import ErrorSerializer
 from patients.models import ExerciseEntry, NextDayCheck, Patient, SessionLog
 
 IDEMPOTENCY_KEY_MAX = cast(int, SessionLog._meta.get_field("idempotency_key").max_length)

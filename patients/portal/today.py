@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST, require_safe
 from patients import rules, selectors, services
 from patients.forms import NextDayCheckForm
 from patients.models import AssignmentStatus, SessionLog
-from patients.portal import access, questionnaires
+from patients.portal import access
 from patients.portal.access import patient_required, patient_today
 from programs.selectors import attach_display
+from questionnaires import views as questionnaires
 
 
 def today_context(request, *, next_day_form=None) -> dict:

@@ -18,12 +18,12 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from mtt.tokens.services import token_create
 from patients import services
 from patients.models import Assignment, Patient, SessionLog
 from programs.models import Program
 from questionnaires.models import Questionnaire
 from questionnaires.services import response_submit
+from tokens.services import token_create
 
 ANONYMOUS = "anonymous"
 PATIENT = "patient"

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create, token_digest
 from tests.api.conftest import PASSWORD
+from tokens.models import ApiToken
+from tokens.services import token_create, token_digest
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from mtt.tokens.services import token_create
 from patients import services
 from patients.models import Patient, RedFlagSign
 from programs.models import DailyHabit, Program
@@ -24,6 +23,7 @@ from questionnaires.models import Questionnaire
 from questionnaires.services import response_submit
 from reminders.models import Delivery, ReminderKind
 from tests.two_factor import login_verified
+from tokens.services import token_create
 
 PASSWORD = "rolling-slowly-42"
 THERAPIST_GROUP = "Therapeut"

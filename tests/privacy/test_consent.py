@@ -5,11 +5,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from mtt.tokens.services import token_create
 from patients.models import Patient
 from privacy.models import ConsentAction, ConsentRecord, ConsentSource
 from privacy.services import consent_give
 from tests.privacy.conftest import make_therapist
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from mtt.tokens.services import token_create
 from privacy import selectors
 from privacy.pdf import export_pdf
 from privacy.views import export_json
 from tests.privacy.conftest import english, make_marked_patient, make_therapist
 from tests.privacy.pdftext import pdf_text
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 

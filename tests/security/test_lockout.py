@@ -159,3 +159,22 @@ def test_the_schema_documents_the_lockout_answer(client):
     answer = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["429"]
     assert "lockout" in answer["description"]
     assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_behind_a_proxy_the_lock_counts_the_validated_forwarded_address(patient, settings):
+    """The lockout reads the client address as the audit log does (audit.services): the
+    proxy's entry of X-Forwarded-For, and something that is no IP address is no address."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        portal_login(attacker, "anna", "wrong password")
+    forged = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-ip")
+    portal_login(forged, "anna", "wrong password")
+
+    addresses = set(AccessAttempt.objects.values_list("ip_address", flat=True))
+    # the same proxy in front of the patient at home: her own forwarded address is not locked
+    at_home = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=ELSEWHERE)
+
+    assert addresses == {"198.51.100.66", None}
+    assert portal_login(at_home, "anna", PASSWORD).status_code == 302
+    assert portal_login(attacker, "anna", PASSWORD).status_code == 429

@@ -1,4 +1,4 @@
-"""API tokens die with the credentials they were minted from (mtt/tokens/signals.py,
+"""API tokens die with the credentials they were minted from (tokens/signals.py,
 docs/security.md): a password change or reset by any path, deactivation and the removal of the
 last second-factor device revoke all of that user's tokens — and only that user's."""
 
@@ -13,10 +13,10 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create
 from tests.security.conftest import PASSWORD
 from tests.two_factor import confirmed_device, login_verified
+from tokens.models import ApiToken
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 

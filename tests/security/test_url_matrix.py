@@ -34,7 +34,6 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.tokens import invitation_token, login_link_token
 from audit.models import AuditAction, AuditEntry
-from mtt.tokens.services import token_create
 from patients.models import (
     Alert,
     NextDayCheck,
@@ -50,6 +49,7 @@ from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import ROLES
 from tests.two_factor import confirmed_device, login_verified
+from tokens.services import token_create
 
 OK, LOGIN, INDEX = "ok", "login", "admin index"
 
