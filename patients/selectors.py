@@ -24,7 +24,7 @@ from patients.models import (
     RedFlag,
     SessionLog,
 )
-from programs.models import DailyHabit
+from programs.models import DailyHabit, Dosage
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
@@ -443,3 +443,96 @@ def take_home_programme(*, patient: Patient) -> TakeHomeProgramme:
     assignment, items = open_assignment_and_items(patient)
     attach_media(item.exercise for item in items)
     return TakeHomeProgramme(patient=patient, assignment=assignment, items=items)
+
+
+# --- hot reads as plain values (docs/architecture.md, catalogue snapshot) -------------------
+
+PRESCRIPTION_VALUES = (
+    "id",
+    "assignment_id",
+    "assignment__status",
+    "assignment__program_id",
+    "assignment__current_phase_id",
+    "exercise_id",
+    "phase_id",
+    "order",
+    *Dosage.DOSAGE_FIELDS,
+)
+
+
+@dataclass(frozen=True)
+class OpenPrescription:
+    """The open programme and its active prescription as plain values: ``assignment`` holds
+    ``id``, ``status``, ``program_id`` and ``current_phase_id``; each item the dose fields,
+    ``exercise_id``, ``phase_id`` and ``order``, sorted as the programme orders them."""
+
+    assignment: dict | None
+    items: list[dict]
+
+
+def open_prescription_values(patient_id: int, catalogue) -> OpenPrescription:
+    """``open_assignment_and_items`` without model instances, for ``me/today/``: one query (two
+    when the programme has no active exercise). Phase numbers come from the catalogue snapshot."""
+    items = list(
+        PrescriptionItem.objects.filter(
+            assignment__patient_id=patient_id,
+            assignment__status__in=OPEN_STATUSES,
+            removed_at__isnull=True,
+        )
+        .order_by()
+        .values(*PRESCRIPTION_VALUES)
+    )
+    if items:
+        first = items[0]
+        assignment = {
+            "id": first["assignment_id"],
+            "status": first["assignment__status"],
+            "program_id": first["assignment__program_id"],
+            "current_phase_id": first["assignment__current_phase_id"],
+        }
+    else:
+        assignment = next(
+            iter(
+                Assignment.objects.filter(patient_id=patient_id, status__in=OPEN_STATUSES)
+                .order_by()
+                .values("id", "status", "program_id", "current_phase_id")[:1]
+            ),
+            None,
+        )
+    phases = catalogue.phases
+    items.sort(key=lambda item: (phases[item["phase_id"]].number, item["order"], item["id"]))
+    return OpenPrescription(assignment=assignment, items=items)
+
+
+@dataclass(frozen=True)
+class Due:
+    due: bool
+    done_today: bool
+    next_due: date
+
+
+def due_by_exercise(
+    *, patient_id: int, items: list[dict], active: bool, today: date
+) -> dict[int, Due]:
+    """``today_plan``'s due-ness for prescription values (one query): exercise id → Due."""
+    history = done_days(patient_ids=[patient_id], since=_history_start(today), until=today)
+    days_by_exercise = history.get(patient_id, {})
+    result = {}
+    for item in items:
+        days = days_by_exercise.get(item["exercise_id"], [])
+        rule = {"interval_days": item["interval_days"], "weekly_max": item["weekly_max"]}
+        result[item["exercise_id"]] = Due(
+            due=active and rules.is_due(day=today, done_days=days, **rule),
+            done_today=today in days,
+            next_due=rules.next_due_day(after=today, done_days=days, **rule),
+        )
+    return result
+
+
+def habit_counts(*, patient_id: int, habit_ids: Iterable[int], day: date) -> dict[int, int]:
+    """habit id → how often it was ticked off on ``day`` (one query)."""
+    return dict(
+        HabitCheck.objects.filter(patient_id=patient_id, habit_id__in=list(habit_ids), day=day)
+        .order_by()
+        .values_list("habit_id", "count")
+    )
