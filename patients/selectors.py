@@ -8,8 +8,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 
 from patients import rules
 from patients.models import (
@@ -24,7 +25,7 @@ from patients.models import (
     RedFlag,
     SessionLog,
 )
-from programs.models import DailyHabit, Dosage
+from programs.models import CatalogueRevision, DailyHabit, Dosage
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
@@ -401,30 +402,72 @@ class SafetyState:
         return bool(self.open_signs)
 
 
-def safety_state(*, patient: Patient, today: date) -> SafetyState:
-    """The open red flags and whether pain reached the high-risk zone today (a session, a
-    symptom report or a next-day check raised such an alert since the patient's midnight): one
-    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
-    it."""
+def _safety_annotations(patient: Patient, today: date) -> dict:
     midnight = datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
-    open_flags = RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
     high = Alert.objects.filter(
         patient=patient,
         kind__in=[rules.FlagReason.PAIN_HIGH, rules.FlagReason.NEXT_DAY_PAIN_HIGH],
         created_at__gte=midnight,
     )
-    state = (
+    return {"stopped": Exists(_open_flags(patient)), "high": Exists(high)}
+
+
+def _open_flags(patient: Patient) -> QuerySet[RedFlag]:
+    return RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
+
+
+def _safety_from(patient: Patient, row: dict | None) -> SafetyState:
+    row = row or {"stopped": False, "high": False}
+    open_signs = (
+        sorted(set(_open_flags(patient).values_list("sign", flat=True))) if row["stopped"] else []
+    )
+    advice = rules.red_flag_advice(open_signs)
+    if not open_signs and row["high"]:
+        advice = [rules.Advice.STOP_TODAY]
+    return SafetyState(open_signs=open_signs, high_pain_today=row["high"], advice=advice)
+
+
+def _patient_row(patient: Patient, annotations: dict) -> dict | None:
+    return (
         Patient.objects.filter(pk=patient.pk)
-        .annotate(stopped=Exists(open_flags), high=Exists(high))
-        .values("stopped", "high")
+        .annotate(**annotations)
+        .values(*annotations)
         .order_by()
         .first()
-    ) or {"stopped": False, "high": False}
-    open_signs = sorted(set(open_flags.values_list("sign", flat=True))) if state["stopped"] else []
-    advice = rules.red_flag_advice(open_signs)
-    if not open_signs and state["high"]:
-        advice = [rules.Advice.STOP_TODAY]
-    return SafetyState(open_signs=open_signs, high_pain_today=state["high"], advice=advice)
+    )
+
+
+def safety_state(*, patient: Patient, today: date) -> SafetyState:
+    """The open red flags and whether pain reached the high-risk zone today (a session, a
+    symptom report or a next-day check raised such an alert since the patient's midnight): one
+    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
+    it."""
+    return _safety_from(patient, _patient_row(patient, _safety_annotations(patient, today)))
+
+
+@dataclass(frozen=True)
+class DayState:
+    """``safety_state`` with the catalogue revision and the day's habit ticks, read in the same
+    query: what ``me/today/`` asks before it takes the catalogue from the snapshot."""
+
+    safety: SafetyState
+    catalogue_revision: int | None
+    habit_ticks: dict[int, int]
+
+
+def day_state(*, patient: Patient, today: date) -> DayState:
+    """One query (two when a red flag is open)."""
+    ticks = HabitCheck.objects.filter(patient_id=OuterRef("pk"), day=today).order_by()
+    annotations = _safety_annotations(patient, today) | {
+        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
+        "ticks": ArraySubquery(ticks.values(tick=JSONObject(habit="habit_id", count="count"))),
+    }
+    row = _patient_row(patient, annotations)
+    return DayState(
+        safety=_safety_from(patient, row),
+        catalogue_revision=row and row["catalogue_revision"],
+        habit_ticks={tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []},
+    )
 
 
 @dataclass(frozen=True)
@@ -527,12 +570,3 @@ def due_by_exercise(
             next_due=rules.next_due_day(after=today, done_days=days, **rule),
         )
     return result
-
-
-def habit_counts(*, patient_id: int, habit_ids: Iterable[int], day: date) -> dict[int, int]:
-    """habit id → how often it was ticked off on ``day`` (one query)."""
-    return dict(
-        HabitCheck.objects.filter(patient_id=patient_id, habit_id__in=list(habit_ids), day=day)
-        .order_by()
-        .values_list("habit_id", "count")
-    )

@@ -116,6 +116,13 @@ class Catalogue:
 # A constant statement (the model's own table name): no parameters, nothing to build per request.
 REVISION_SQL = f"SELECT number FROM {CatalogueRevision._meta.db_table} WHERE id = 1"  # noqa: S608
 _lock = threading.Lock()
+
+
+class Unread:
+    """The revision was not read by the caller."""
+
+
+UNREAD = Unread()
 _snapshot: dict[str, Catalogue] = {}
 
 
@@ -128,12 +135,14 @@ def current_revision() -> int | None:
     return None if row is None else row[0]
 
 
-def catalogue(language: str | None = None) -> Catalogue:
+def catalogue(language: str | None = None, *, revision: int | Unread | None = UNREAD) -> Catalogue:
     """The catalogue in ``language`` (default: the active one), rebuilt when the revision has
-    changed since this process last built it."""
+    changed since this process last built it. ``revision``: the current number when the caller
+    read it in a query it made anyway (``CatalogueRevision`` as a subquery); else it is read."""
     global _snapshot
     language = language if language in LANGUAGES else active_language()
-    revision = current_revision()
+    if isinstance(revision, Unread):
+        revision = current_revision()
     snapshot = _snapshot
     if revision is None or not snapshot or snapshot[FALLBACK_LANGUAGE].revision != revision:
         snapshot = build(revision)

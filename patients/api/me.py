@@ -82,11 +82,12 @@ class TodayView(ApiMixin, GenericAPIView):
         already in it (tests/api/test_me.py compares them with the serializer's output)."""
         patient = caller_patient(request.user)
         today = patient_day(patient)
-        texts = catalogue()
+        day = selectors.day_state(patient=patient, today=today)
+        state = day.safety
+        texts = catalogue(revision=day.catalogue_revision)
         prescription = selectors.open_prescription_values(patient.pk, texts)
         assignment = prescription.assignment
         status = None if assignment is None else assignment["status"]
-        state = selectors.safety_state(patient=patient, today=today)
         body = {
             "date": today.isoformat(),
             "assignment": None,
@@ -106,13 +107,7 @@ class TodayView(ApiMixin, GenericAPIView):
             )
             phase = texts.phases[assignment["current_phase_id"]]
             habits = texts.habits_of(assignment["program_id"])
-            counts = (
-                selectors.habit_counts(
-                    patient_id=patient.pk, habit_ids=[habit.id for habit in habits], day=today
-                )
-                if habits
-                else {}
-            )
+            counts = day.habit_ticks
             body.update(
                 assignment=assignment["id"],
                 phase={"number": phase.number, "name": phase.name},
