@@ -426,7 +426,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     # One JSON object per body, bounded in size and depth (patients/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["patients.api.parsers.JSONObjectParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # orjson, byte for byte what DRF's JSONRenderer writes (patients/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["patients.api.renderers.OrjsonRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "patients.api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
