@@ -108,6 +108,9 @@ class Catalogue:
     habits: dict[int, HabitView] = field(default_factory=dict)
     # programme id → its habits' ids in the habits' order
     program_habits: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # Rendered HTML that depends only on the catalogue and the language (e.g. the portal's
+    # "How to do it"), filled on first use: it lives and dies with this revision's snapshot.
+    fragments: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def habits_of(self, program_id: int) -> list[HabitView]:
         return [self.habits[pk] for pk in self.program_habits.get(program_id, ())]
