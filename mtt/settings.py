@@ -434,7 +434,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     # One JSON object per body, bounded in size and depth (api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONObjectParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # orjson, byte for byte what DRF's JSONRenderer writes (api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.OrjsonRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,

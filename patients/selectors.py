@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 
 from patients import rules
 from patients.models import (
@@ -25,7 +26,7 @@ from patients.models import (
     RedFlag,
     SessionLog,
 )
-from programs.models import DailyHabit
+from programs.models import CatalogueRevision, DailyHabit, Dosage
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
@@ -403,30 +404,72 @@ class SafetyState:
         return bool(self.open_signs)
 
 
-def safety_state(*, patient: Patient, today: date) -> SafetyState:
-    """The open red flags and whether pain reached the high-risk zone today (a session, a
-    symptom report or a next-day check raised such an alert since the patient's midnight): one
-    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
-    it."""
+def _safety_annotations(patient: Patient, today: date) -> dict:
     midnight = datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
-    open_flags = RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
     high = Alert.objects.filter(
         patient=patient,
         kind__in=[rules.FlagReason.PAIN_HIGH, rules.FlagReason.NEXT_DAY_PAIN_HIGH],
         created_at__gte=midnight,
     )
-    state = (
+    return {"stopped": Exists(_open_flags(patient)), "high": Exists(high)}
+
+
+def _open_flags(patient: Patient) -> QuerySet[RedFlag]:
+    return RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
+
+
+def _safety_from(patient: Patient, row: dict | None) -> SafetyState:
+    row = row or {"stopped": False, "high": False}
+    open_signs = (
+        sorted(set(_open_flags(patient).values_list("sign", flat=True))) if row["stopped"] else []
+    )
+    advice = rules.red_flag_advice(open_signs)
+    if not open_signs and row["high"]:
+        advice = [rules.Advice.STOP_TODAY]
+    return SafetyState(open_signs=open_signs, high_pain_today=row["high"], advice=advice)
+
+
+def _patient_row(patient: Patient, annotations: dict) -> dict | None:
+    return (
         Patient.objects.filter(pk=patient.pk)
-        .annotate(stopped=Exists(open_flags), high=Exists(high))
-        .values("stopped", "high")
+        .annotate(**annotations)
+        .values(*annotations)
         .order_by()
         .first()
-    ) or {"stopped": False, "high": False}
-    open_signs = sorted(set(open_flags.values_list("sign", flat=True))) if state["stopped"] else []
-    advice = rules.red_flag_advice(open_signs)
-    if not open_signs and state["high"]:
-        advice = [rules.Advice.STOP_TODAY]
-    return SafetyState(open_signs=open_signs, high_pain_today=state["high"], advice=advice)
+    )
+
+
+def safety_state(*, patient: Patient, today: date) -> SafetyState:
+    """The open red flags and whether pain reached the high-risk zone today (a session, a
+    symptom report or a next-day check raised such an alert since the patient's midnight): one
+    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
+    it."""
+    return _safety_from(patient, _patient_row(patient, _safety_annotations(patient, today)))
+
+
+@dataclass(frozen=True)
+class DayState:
+    """``safety_state`` with the catalogue revision and the day's habit ticks, read in the same
+    query: what ``me/today/`` asks before it takes the catalogue from the snapshot."""
+
+    safety: SafetyState
+    catalogue_revision: int | None
+    habit_ticks: dict[int, int]
+
+
+def day_state(*, patient: Patient, today: date) -> DayState:
+    """One query (two when a red flag is open)."""
+    ticks = HabitCheck.objects.filter(patient_id=OuterRef("pk"), day=today).order_by()
+    annotations = _safety_annotations(patient, today) | {
+        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
+        "ticks": ArraySubquery(ticks.values(tick=JSONObject(habit="habit_id", count="count"))),
+    }
+    row = _patient_row(patient, annotations)
+    return DayState(
+        safety=_safety_from(patient, row),
+        catalogue_revision=row and row["catalogue_revision"],
+        habit_ticks={tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []},
+    )
 
 
 @dataclass(frozen=True)
@@ -445,3 +488,87 @@ def take_home_programme(*, patient: Patient) -> TakeHomeProgramme:
     assignment, items = open_assignment_and_items(patient)
     attach_media(item.exercise for item in items)
     return TakeHomeProgramme(patient=patient, assignment=assignment, items=items)
+
+
+# --- hot reads as plain values (docs/architecture.md, catalogue snapshot) -------------------
+
+PRESCRIPTION_VALUES = (
+    "id",
+    "assignment_id",
+    "assignment__status",
+    "assignment__program_id",
+    "assignment__current_phase_id",
+    "exercise_id",
+    "phase_id",
+    "order",
+    *Dosage.DOSAGE_FIELDS,
+)
+
+
+@dataclass(frozen=True)
+class OpenPrescription:
+    """The open programme and its active prescription as plain values: ``assignment`` holds
+    ``id``, ``status``, ``program_id`` and ``current_phase_id``; each item the dose fields,
+    ``exercise_id``, ``phase_id`` and ``order``, sorted as the programme orders them."""
+
+    assignment: dict | None
+    items: list[dict]
+
+
+def open_prescription_values(patient_id: int, catalogue) -> OpenPrescription:
+    """``open_assignment_and_items`` without model instances, for ``me/today/``: one query (two
+    when the programme has no active exercise). Phase numbers come from the catalogue snapshot."""
+    items = list(
+        PrescriptionItem.objects.filter(
+            assignment__patient_id=patient_id,
+            assignment__status__in=OPEN_STATUSES,
+            removed_at__isnull=True,
+        )
+        .order_by()
+        .values(*PRESCRIPTION_VALUES)
+    )
+    if items:
+        first = items[0]
+        assignment = {
+            "id": first["assignment_id"],
+            "status": first["assignment__status"],
+            "program_id": first["assignment__program_id"],
+            "current_phase_id": first["assignment__current_phase_id"],
+        }
+    else:
+        assignment = next(
+            iter(
+                Assignment.objects.filter(patient_id=patient_id, status__in=OPEN_STATUSES)
+                .order_by()
+                .values("id", "status", "program_id", "current_phase_id")[:1]
+            ),
+            None,
+        )
+    phases = catalogue.phases
+    items.sort(key=lambda item: (phases[item["phase_id"]].number, item["order"], item["id"]))
+    return OpenPrescription(assignment=assignment, items=items)
+
+
+@dataclass(frozen=True)
+class Due:
+    due: bool
+    done_today: bool
+    next_due: date
+
+
+def due_by_exercise(
+    *, patient_id: int, items: list[dict], active: bool, today: date
+) -> dict[int, Due]:
+    """``today_plan``'s due-ness for prescription values (one query): exercise id → Due."""
+    history = done_days(patient_ids=[patient_id], since=_history_start(today), until=today)
+    days_by_exercise = history.get(patient_id, {})
+    result = {}
+    for item in items:
+        days = days_by_exercise.get(item["exercise_id"], [])
+        rule = {"interval_days": item["interval_days"], "weekly_max": item["weekly_max"]}
+        result[item["exercise_id"]] = Due(
+            due=active and rules.is_due(day=today, done_days=days, **rule),
+            done_today=today in days,
+            next_due=rules.next_due_day(after=today, done_days=days, **rule),
+        )
+    return result

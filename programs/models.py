@@ -463,3 +463,24 @@ class ExerciseMedia(models.Model):
     def stored_names(self) -> list[str]:
         """The names of the files this item owns in the media storage."""
         return [field.name for field in (self.file, self.thumbnail, self.poster) if field.name]
+
+
+class CatalogueRevision(models.Model):
+    """The catalogue's version: one row whose ``number`` changes in the same transaction as any
+    write to a catalogue table (docs/architecture.md, catalogue snapshot).
+
+    Database triggers (migration 0005) bump it, so programme services, admin saves and deletes
+    with their inlines, media, bulk writes and data migrations all count alike. The number comes
+    from a sequence and is never reused, not even after a rollback, so a process that built its
+    snapshot from a transaction that was rolled back never mistakes it for the current one.
+    """
+
+    number = models.BigIntegerField(_("revision"))
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        verbose_name = _("catalogue revision")
+        verbose_name_plural = _("catalogue revisions")
+
+    def __str__(self):
+        return str(self.number)
