@@ -13,13 +13,7 @@ from patients.services.assignments import (
 from patients.services.habits import habit_check_record
 from patients.services.intake import patient_create
 from patients.services.prescription import prescription_item_remove, prescription_item_update
-from patients.services.profile import (
-    CLINICAL_FIELDS,
-    PROFILE_FIELDS,
-    THERAPIST_SETTINGS,
-    patient_profile_update,
-    patient_update,
-)
+from patients.services.profile import patient_profile_update, patient_update
 from patients.services.reports import next_day_check_record, symptom_report_create
 from patients.services.safety import SESSION_RED_FLAGS, alerts_acknowledge
 from patients.services.screening import red_flag_clear, screening_record
@@ -32,12 +26,9 @@ from patients.services.sessions import (
 )
 
 __all__ = [
-    "CLINICAL_FIELDS",
     "CLOCK_SKEW",
     "ENTRY_FIELDS",
-    "PROFILE_FIELDS",
     "SESSION_RED_FLAGS",
-    "THERAPIST_SETTINGS",
     "IdempotencyConflict",
     "alerts_acknowledge",
     "assignment_advance",

@@ -9,16 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from patients.models import Patient
-
-# The settings a patient may change themselves (portal profile, ``me/profile/``).
-PROFILE_FIELDS = (
-    "language",
-    "time_zone",
-    "reminder_time",
-    "reminder_channel",
-    "reminder_opt_out",
-    "habit_reminders",
+from patients.models import (
+    CLINICAL_FIELDS,
+    PATIENT_SETTINGS,
+    PERSONAL_FIELDS,
+    THERAPIST_SETTINGS,
+    Patient,
 )
 
 
@@ -27,7 +23,7 @@ def patient_profile_update(*, patient: Patient, email: str | None = None, **fiel
     """The settings a patient may change themselves (portal profile, ``me/profile/``). Clinical
     fields such as the pain limit stay with the therapist. An e-mail address can log in, so it
     must not belong to another account."""
-    unknown = set(fields) - set(PROFILE_FIELDS)
+    unknown = set(fields) - set(PATIENT_SETTINGS)
     if unknown:
         raise ValidationError(
             {field: _("This setting cannot be changed here.") for field in unknown}
@@ -52,19 +48,6 @@ def patient_profile_update(*, patient: Patient, email: str | None = None, **fiel
         patient.full_clean(exclude=["user", "therapist"])
         patient.save(update_fields=list(fields))
     return patient
-
-
-# --- Admin and API: the therapist's changes to a patient record ----------------------------
-
-CLINICAL_FIELDS = (
-    "date_of_birth",
-    "pain_limit",
-    "diagnosis",
-    "chronic_inflammatory_disease",
-    "relevant_conditions",
-)
-# Settings the therapist keeps for the patient (the portal does not offer them).
-THERAPIST_SETTINGS = ("quiet_hours_start", "quiet_hours_end")
 
 
 def ensure_may_name_therapist(
@@ -106,8 +89,8 @@ def patient_update(
         ensure_may_name_therapist(by=changed_by, therapist=therapist, current_id=stored)
         if getattr(therapist, "pk", therapist) == stored:
             therapist = None
-    settings_fields = {name: fields.pop(name) for name in list(fields) if name in PROFILE_FIELDS}
-    unknown = set(fields) - set(CLINICAL_FIELDS) - set(THERAPIST_SETTINGS)
+    settings_fields = {name: fields.pop(name) for name in list(fields) if name in PATIENT_SETTINGS}
+    unknown = set(fields) - {*PERSONAL_FIELDS, *CLINICAL_FIELDS, *THERAPIST_SETTINGS}
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in unknown})
     patient_profile_update(patient=patient, email=email, **settings_fields)
