@@ -92,7 +92,8 @@ compilemessages: venv
 # `make run` writes .env once (scripts/dev-env.sh: DEBUG=true, a generated development SECRET_KEY,
 # PORT), which the settings read in development, so manage.py in this checkout runs with the same
 # settings (docs/operations.md "Configuration"). `DEBUG=false make run` runs the production
-# settings locally (then SECRET_KEY must be in the environment); PORT=8001 picks another port.
+# settings locally (then SECRET_KEY and DATABASE_URL must be in the environment, and DEMO_TOOLS=true
+# for the demo data); PORT=8001 picks another port.
 run: venv compilemessages
 	scripts/run.sh
 

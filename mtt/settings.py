@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
 ]
+# Demo data (tools.demo: seed_demo, setup_demo) is tooling, not part of the product: installed
+# for `make run` (DEBUG), the tests and the bench, and in production only when asked for with
+# DEMO_TOOLS=true (e.g. to load the demo into the docker compose stack).
+if env.bool("DEMO_TOOLS", default=DEBUG):
+    INSTALLED_APPS.append("tools.demo")
 
 MIDDLEWARE = [
     "mtt.metrics.MetricsMiddleware",  # outermost: counts and times every answer (/metrics)
@@ -112,8 +117,16 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL from DATABASE_URL; embedded SQLite for `make run` otherwise. SQLite runs
-# in WAL mode with immediate transactions so the web process and the worker can write at once.
+# Database: PostgreSQL from DATABASE_URL; embedded SQLite under var/ for `make run` (DEBUG on)
+# otherwise. Production names its database: without DATABASE_URL it refuses to start rather than
+# serve from an empty SQLite file that the next deployment throws away; an explicit
+# sqlite:///path runs on SQLite on purpose (docs/operations.md "Configuration"). SQLite runs in
+# WAL mode with immediate transactions so the web process and the worker can write at once.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;",
+}
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     # Server-side parameters let psycopg prepare a statement after a few runs on the same
@@ -126,21 +139,23 @@ if env.str("DATABASE_URL", default=""):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=2
         )
-else:
+    elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+elif DEBUG:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "mtt.sqlite3",
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
-                ),
-            },
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
+else:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off (production), e.g. "
+        "postgres://user:password@host:5432/mtt; to run on SQLite on purpose, name the file: "
+        "sqlite:////srv/mtt/mtt.sqlite3. For local development run `make run` or set DEBUG=true."
+    )
 # Persistent connections: a new PostgreSQL connection per request costs several times the
 # throughput of the request itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

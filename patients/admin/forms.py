@@ -8,29 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient, RedFlagSign, ScreeningPrompt
+from patients.models import PROFILE_FIELDS, Patient, RedFlagSign, ScreeningPrompt
 from programs.models import Program
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-PROFILE_FIELDS = [
-    "date_of_birth",
-    "language",
-    "time_zone",
-    "reminder_time",
-    "reminder_channel",
-    "reminder_opt_out",
-    "habit_reminders",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "pain_limit",
-    "diagnosis",
-    "chronic_inflammatory_disease",
-    "relevant_conditions",
-    "consent_at",
-    "consent_version",
-]
 
 
 def _user_field(name: str, *, required: bool = True) -> forms.Field:

@@ -16,7 +16,7 @@ from audit.admin_mixins import AuditedAdminMixin
 from audit.models import AuditAction
 from patients import services
 from patients.admin import actions
-from patients.admin.forms import PROFILE_FIELDS, PatientCreationForm
+from patients.admin.forms import PatientCreationForm
 from patients.admin.patient_list import (
     OpenAlertsFilter,
     OpenRedFlagFilter,
@@ -26,7 +26,7 @@ from patients.admin.patient_list import (
 )
 from patients.admin.patient_page import PatientPageMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
-from patients.models import AssignmentStatus, Patient
+from patients.models import CONSENT_FIELDS, PROFILE_FIELDS, AssignmentStatus, Patient
 from privacy.admin import PrivacyActionsMixin
 
 # Set on the request when the service refused a change form's save.
@@ -62,8 +62,7 @@ PROFILE_FIELDSETS: "tuple[tuple[StrOrPromise, _FieldOpts], ...]" = (
     (gettext_lazy("Consent"), {"fields": (("consent_at", "consent_version"),)}),
 )
 # Consent changes only through the patient's consent flow, which writes its ConsentRecord
-# (privacy.services); on the change form the fields are shown, not edited.
-CONSENT_FIELDS = ("consent_at", "consent_version")
+# (privacy.services); on the change form the fields (CONSENT_FIELDS) are shown, not edited.
 
 
 @admin.register(Patient)

@@ -96,6 +96,6 @@ def published(monkeypatch):
     def retry(task, failure):
         calls.append((task.name, [failure.pk]))
 
-    monkeypatch.setattr(services, "_publish", publish)
+    monkeypatch.setattr(services.enqueue, "_publish", publish)
     monkeypatch.setattr(services, "enqueue_retry", retry)
     return calls

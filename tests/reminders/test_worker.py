@@ -248,7 +248,7 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
         sent.append(list(ids))
         return len(ids)
 
-    monkeypatch.setattr(services, "_publish", publish)
+    monkeypatch.setattr(services.enqueue, "_publish", publish)
     with django_capture_on_commit_callbacks(execute=True):
         services.urgent_run(now=timezone.now() + timedelta(minutes=1))
     assert sent == [[delivery.pk]]

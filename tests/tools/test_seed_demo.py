@@ -14,7 +14,6 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from patients import rules
-from patients.management.commands import seed_demo
 from patients.models import (
     Alert,
     Assignment,
@@ -27,6 +26,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Program
+from tools.demo.management.commands import seed_demo
 
 # The login lockout (django-axes) needs the request a password arrives with.
 LOGIN_REQUEST = RequestFactory().post("/accounts/login/")
@@ -215,6 +215,23 @@ def test_bulk_create_path_writes_the_same_data_as_copy(monkeypatch):
     seed()
     assert digest() == with_copy
     assert not SessionLog.objects.filter(created_at__gt=timezone.now() - timedelta(hours=1))
+
+
+def test_the_filled_tables_are_analysed_for_the_planner():
+    """Autovacuum is off on some machines: after the bulk load the planner must know the new
+    table sizes, or it plans a million sessions as an empty table."""
+    models = (get_user_model(), Patient, SessionLog, ExerciseEntry, Alert, HabitCheck)
+    seed()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+            [[model._meta.db_table for model in models]],
+        )
+        estimates = {name: int(rows) for name, rows in cursor.fetchall()}
+
+    assert estimates == {model._meta.db_table: model.objects.count() for model in models}
+    assert estimates[SessionLog._meta.db_table] > 0
 
 
 def test_passwords_random_for_new_users_and_set_on_all_with_password():
