@@ -19,8 +19,8 @@ from patients.models import PrescriptionItem
 from patients.rules import Advice
 from programs import services as program_services
 from programs.models import Exercise, MediaRole
+from tests.pdf import pdf_text
 from tests.portal.conftest import make_patient
-from tests.privacy.pdftext import pdf_text
 from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.django_db
