@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -135,8 +136,7 @@ class World:
         }.get(role)
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
     therapist = make_therapist("therapist1")
     other_therapist = make_therapist("therapist2")
     admin = get_user_model().objects.create_superuser("chef", "chef@example.org", PASSWORD)
@@ -165,6 +165,32 @@ def world(db) -> World:
         session=session,
         response=response,
     )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> World:
+    """One ``world`` for all tests of a module that only read it, such as the role matrices
+    parametrized per URL × role (so pytest-xdist can spread them): built once per module and
+    worker in an open transaction, rolled back when the module is done. Each test runs in a
+    savepoint inside it (its ``db`` fixture), so a test's writes never reach the next test."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def bearer_client(user) -> APIClient:
