@@ -9,6 +9,7 @@ from mtt.tokens.services import token_create
 from patients.models import Patient
 from privacy.models import ConsentAction, ConsentRecord, ConsentSource
 from privacy.services import consent_give
+from tests import factories
 from tests.privacy.conftest import make_therapist
 
 pytestmark = pytest.mark.django_db
@@ -18,16 +19,7 @@ NEW_VERSION = "2027-03"
 
 @pytest.fixture
 def patient(therapist):
-    from patients import services
-
-    return services.patient_create(
-        username="zora",
-        email="zora@example.org",
-        first_name="Zora",
-        last_name="Muster",
-        therapist=therapist,
-        created_by=therapist,
-    )
+    return factories.PatientFactory(therapist=therapist, username="zora")
 
 
 @pytest.fixture
