@@ -235,3 +235,10 @@ def test_the_token_list_uses_a_fixed_number_of_queries(world):
 
     assert len(response.json()["results"]) == 9
     assert len(many) == len(few) <= 3
+
+
+def test_a_token_shows_only_its_prefix(world):
+    row, secret = token_create(user=world.patient.user)
+
+    assert str(row) == f"{row.prefix}…"
+    assert secret not in str(row)

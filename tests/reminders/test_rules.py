@@ -154,3 +154,11 @@ def test_parse_time():
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         rules.wall_ranges(BERLIN, datetime(2026, 1, 1), datetime(2026, 1, 1, 1))
+
+
+def test_wall_ranges_refuse_naive_datetimes():
+    aware = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(ValueError, match="aware"):
+        rules.wall_ranges(ZoneInfo("Europe/Berlin"), datetime(2026, 3, 1, 11), aware)
+    with pytest.raises(ValueError, match="aware"):
+        rules.wall_ranges(ZoneInfo("Europe/Berlin"), aware, datetime(2026, 3, 1, 13))
