@@ -201,11 +201,18 @@ def test_habits_tick_and_untick_within_times_per_day(world, call):
 
 
 def test_a_habit_outside_the_programme_answers_404(world, call):
-    assert call(PATIENT, "post", "/api/v1/habits/999999/tick/").status_code == 404
+    response = call(PATIENT, "post", "/api/v1/habits/999999/tick/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "This habit is not part of your programme."}
+    assert not HabitCheck.objects.filter(patient=world.patient).exists()
 
 
 def test_therapists_must_name_the_patient_for_habits(world, call):
-    assert call("therapist", "get", "/api/v1/habits/").status_code == 400
+    response = call("therapist", "get", "/api/v1/habits/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json() == {"patient": ["Name the patient: ?patient=<id>."]}
 
 
 def test_today_items_carry_equipment_and_media(world, call):

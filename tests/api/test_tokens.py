@@ -46,7 +46,14 @@ def test_login_answers_a_token_that_expires_and_is_stored_hashed(world):
 
 
 def test_the_email_address_logs_in_too(world):
-    assert login("anna@example.org").status_code == 200
+    response = login("anna@example.org")
+
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert ApiToken.objects.get().digest == token_digest(token)
+    me = bearer(token).get("/api/v1/me/today/")
+    assert me.status_code == 200
+    assert ApiToken.objects.get().user == world.patient.user
 
 
 @pytest.mark.parametrize(
@@ -249,3 +256,10 @@ def test_token_authentication_costs_one_query_with_user_and_patient(world, role)
         patient = getattr(authenticated, "patient", None)
     assert len(later) == 0
     assert patient == (world.patient if role == "patient" else None)
+
+
+def test_a_token_shows_only_its_prefix(world):
+    row, secret = token_create(user=world.patient.user)
+
+    assert str(row) == f"{row.prefix}…"
+    assert secret not in str(row)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from patients.models import Patient
 from privacy.models import ConsentAction, ConsentRecord, ConsentSource
 from privacy.services import consent_give
+from tests import factories
 from tests.privacy.conftest import make_therapist
 from tokens.services import token_create
 
@@ -18,16 +19,7 @@ NEW_VERSION = "2027-03"
 
 @pytest.fixture
 def patient(therapist):
-    from patients import services
-
-    return services.patient_create(
-        username="zora",
-        email="zora@example.org",
-        first_name="Zora",
-        last_name="Muster",
-        therapist=therapist,
-        created_by=therapist,
-    )
+    return factories.PatientFactory(therapist=therapist, username="zora")
 
 
 @pytest.fixture

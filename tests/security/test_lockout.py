@@ -138,12 +138,16 @@ def test_a_successful_login_starts_the_count_again(patient):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         portal_login(client, "anna", "wrong password")
     assert portal_login(client, "anna", PASSWORD).status_code == 302
+    assert not AccessAttempt.objects.exists()  # the success reset the count
     client.post("/accounts/logout/")
 
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         portal_login(client, "anna", "wrong password")
+    assert AccessAttempt.objects.get().failures_since_start == settings.AXES_FAILURE_LIMIT - 1
 
-    assert portal_login(client, "anna", PASSWORD).status_code == 302
+    response = portal_login(client, "anna", PASSWORD)
+    assert response.status_code == 302
+    assert logged_in(client)
 
 
 def test_failed_attempts_keep_no_password(patient):

@@ -185,6 +185,17 @@ def test_removing_the_last_device_revokes_the_staff_members_tokens(therapist, pa
     assert not works(token, "/api/v1/patients/")
 
 
+def test_an_abandoned_unconfirmed_device_takes_no_tokens_along(therapist, patient):
+    confirmed_device(therapist)
+    setup = TOTPDevice.objects.create(user=therapist, name="never confirmed", confirmed=False)
+    token = token_create(user=therapist)[1]
+
+    setup.delete()
+
+    assert works(token, "/api/v1/patients/")
+    assert ApiToken.objects.get(user=therapist).revoked_at is None
+
+
 def test_the_practice_admin_deleting_a_device_in_the_admin_revokes_its_owners_tokens(
     superuser, therapist, patient
 ):
