@@ -45,7 +45,8 @@ class Card:
 def today_context(request, *, next_day_form=None) -> dict:
     patient = request.patient
     today = patient_today(patient)
-    safety = access.safety_state(request)
+    day = access.day_state(request)
+    safety = day.safety
     assignment, items = selectors.open_assignment_and_items(patient)
     plan = (
         selectors.today_plan(patient=patient, assignment=assignment, today=today, items=items)
@@ -53,7 +54,7 @@ def today_context(request, *, next_day_form=None) -> dict:
         else []
     )
     # Thumbnails, names and "How to do it" from the catalogue snapshot: no query once rendered.
-    texts = catalogue()
+    texts = catalogue(revision=day.catalogue_revision)
     how_to = fragments.how_to(texts, [entry.item.exercise_id for entry in plan])
     plan = [
         Card(
@@ -77,7 +78,12 @@ def today_context(request, *, next_day_form=None) -> dict:
         "due": [card for card in plan if card.due],
         "done_today": [card for card in plan if card.done_today],
         "later": [card for card in plan if not card.due and not card.done_today],
-        "habits": selectors.habit_days(patient=patient, assignment=assignment, day=today),
+        "habits": []
+        if assignment is None
+        else [
+            selectors.HabitDay(habit=habit, count=day.habit_ticks.get(habit.id, 0))
+            for habit in texts.habits_of(assignment.program_id)
+        ],
         "pending_check": pending,
         "next_day_form": next_day_form,
         "questionnaires_due": questionnaires.due_for(patient, today=today, assignment=assignment),
