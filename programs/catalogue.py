@@ -96,6 +96,10 @@ class HabitView:
     description: str
     times_per_day: int
 
+    @property
+    def pk(self) -> int:
+        return self.id
+
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:

@@ -65,6 +65,16 @@ def safety_state(request) -> selectors.SafetyState | None:
     return request._portal_safety
 
 
+def day_state(request) -> selectors.DayState:
+    """``selectors.day_state`` for ``/today/``: the safety state of the banner, the catalogue
+    revision and today's habit ticks in one query; the banner then reads the safety state from
+    here instead of asking again."""
+    patient = request.patient
+    state = selectors.day_state(patient=patient, today=patient_today(patient))
+    request._portal_safety = state.safety
+    return state
+
+
 def request_patient(request) -> Patient | None:
     """The logged-in patient, also on pages outside ``patient_required`` (profile, consent)."""
     patient = getattr(request, "patient", None)

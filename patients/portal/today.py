@@ -4,7 +4,7 @@ questionnaires that are due."""
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -46,9 +46,8 @@ class Card:
 def today_context(request, *, next_day_form=None) -> dict:
     patient = request.patient
     today = patient_today(patient)
-    safety = access.safety_state(request)
-    if safety is None:  # only for patients (patient_required): they always have a state
-        raise PermissionDenied
+    day = access.day_state(request)
+    safety = day.safety
     assignment, items = selectors.open_assignment_and_items(patient)
     plan = (
         selectors.today_plan(patient=patient, assignment=assignment, today=today, items=items)
@@ -56,7 +55,7 @@ def today_context(request, *, next_day_form=None) -> dict:
         else []
     )
     # Thumbnails, names and "How to do it" from the catalogue snapshot: no query once rendered.
-    texts = catalogue()
+    texts = catalogue(revision=day.catalogue_revision)
     how_to = fragments.how_to(texts, [entry.item.exercise_id for entry in plan])
     plan = [
         Card(
@@ -80,7 +79,12 @@ def today_context(request, *, next_day_form=None) -> dict:
         "due": [card for card in plan if card.due],
         "done_today": [card for card in plan if card.done_today],
         "later": [card for card in plan if not card.due and not card.done_today],
-        "habits": selectors.habit_days(patient=patient, assignment=assignment, day=today),
+        "habits": []
+        if assignment is None
+        else [
+            selectors.HabitDay(habit=habit, count=day.habit_ticks.get(habit.id, 0))
+            for habit in texts.habits_of(assignment.program_id)
+        ],
         "pending_check": pending,
         "next_day_form": next_day_form,
         "questionnaires_due": questionnaires.due_for(patient, today=today, assignment=assignment),
