@@ -18,6 +18,7 @@ from django.views.i18n import set_language
 from accounts import forms, services
 from accounts.language import SESSION_KEY, set_session_language
 from accounts.tokens import invitation_token, login_link_token
+from mtt.pwa import clear_site_data
 from mtt.tokens import selectors as token_selectors
 from mtt.tokens import services as token_services
 from patients import services as patient_services
@@ -41,7 +42,7 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("You are logged out."))
-        return response
+        return clear_site_data(response)
 
 
 password_reset = auth_views.PasswordResetView.as_view(

@@ -98,8 +98,22 @@ def session(request):
             rules.Advice.STAY_BELOW_LIMIT.message,
         ],
         "acceptable_max": rules.ACCEPTABLE_PAIN_MAX,
+        # Shown at once by static/js/portal-session.js when a yes is saved without a
+        # connection: the advice of each warning sign, and the practice to call.
+        "offline_red_flag_advice": _offline_red_flag_advice(),
+        "contact": access.practice_contact(),
     }
     return render(request, "portal/session.html", context, status=status)
+
+
+def _offline_red_flag_advice() -> list[tuple[rules.Advice, str]]:
+    """Each piece of advice for a warning sign with the safety questions that call for it."""
+    signs = services.SESSION_RED_FLAGS
+    questions = {name: rules.red_flag_advice([sign]) for name, sign in signs.items()}
+    return [
+        (advice, " ".join(name for name, said in questions.items() if advice in said))
+        for advice in rules.red_flag_advice(signs.values())
+    ]
 
 
 def _stop(form: SessionForm, patient) -> SessionLog | None:

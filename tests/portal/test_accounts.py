@@ -64,6 +64,13 @@ def test_logout_needs_a_post(patient_client):
     assert patient_client.get(reverse("portal:today")).status_code == 302
 
 
+def test_logout_clears_the_data_kept_on_the_device(patient_client):
+    """The pages and unsent sessions kept for offline use are health data (docs/product.md,
+    "Installable app and offline use")."""
+    response = patient_client.post(reverse("logout"))
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
 def test_login_applies_the_profile_language(client, therapist):
     make_patient(therapist, "dora", language="de")
     _login(client, "dora")

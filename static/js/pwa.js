@@ -1,0 +1,96 @@
+/* The portal as an app (docs/product.md, "Installable app and offline use"): registers the
+ * service worker, keeps today's plan, the guided session and their pictures for offline use,
+ * sends sessions saved on this phone when the connection is back and says so, clears the
+ * phone's health data at logout. Everything here is an extra: without it the pages work. */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var outbox = window.MttOutbox;
+  var status = document.getElementById("outbox-status");
+  var isPatient = script && script.hasAttribute("data-patient");
+  if (!("serviceWorker" in navigator) || !outbox) return;
+
+  navigator.serviceWorker.register(script.dataset.serviceWorker, { scope: "/" });
+
+  function token() {
+    var input = document.querySelector("input[name='csrfmiddlewaretoken']");
+    return input ? input.value : "";
+  }
+
+  function say(name, values) {
+    if (!status) return;
+    var text = status.dataset[name] || "";
+    Object.keys(values || {}).forEach(function (key) { text = text.replace("{" + key + "}", values[key]); });
+    status.textContent = text;
+    status.hidden = !text;
+    status.classList.toggle("success", name === "msgSent");
+  }
+
+  function show(report) {
+    if (report.refused) say("msgRefused");
+    else if (report.waiting) say("msgWaiting", { count: report.waiting });
+    else if (report.sent.length) say("msgSent");
+    document.dispatchEvent(new CustomEvent("mtt:outbox", { detail: report }));
+  }
+
+  function flush() {
+    if (!navigator.onLine) {
+      return outbox.all().then(function (entries) {
+        if (entries.length) say("msgWaiting", { count: entries.length });
+      });
+    }
+    return outbox.flush(token()).then(show);
+  }
+  window.MttApp = { flush: flush, say: say };
+
+  navigator.serviceWorker.addEventListener("message", function (event) {
+    if (event.data && event.data.type === "outbox") show(event.data.report);
+  });
+  window.addEventListener("online", flush);
+  if (isPatient) flush();
+
+  /* Today's plan and the guided session: kept with their pictures for the day, so the session
+   * can be done in a gym or a basement without signal (the service worker keeps a page the
+   * patient opened; this also keeps the session when only today's plan was opened). */
+  function keepPictures(root) {
+    var urls = Array.prototype.map.call(root.querySelectorAll("main img[src]"), function (img) {
+      return new URL(img.getAttribute("src"), document.baseURI);
+    }).filter(function (url) { return url.origin === location.origin; });
+    if (!urls.length) return Promise.resolve();
+    return caches.open("mtt-media").then(function (cache) {
+      return Promise.all(urls.map(function (url) {
+        return cache.match(url).then(function (hit) { return hit || cache.add(url); });
+      }));
+    });
+  }
+
+  var startButton = document.getElementById("start-session");
+  if (isPatient && navigator.onLine && document.querySelector("[data-offline-page]")) {
+    keepPictures(document).catch(function () {});
+    if (startButton) {
+      var url = startButton.getAttribute("href");
+      fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok || response.redirected) return;
+        outbox.keepPage(new URL(url, document.baseURI).pathname, response.clone());
+        return response.text().then(function (html) {
+          return keepPictures(new DOMParser().parseFromString(html, "text/html"));
+        });
+      }).catch(function () {});
+    }
+  }
+
+  /* Logout: unsent sessions go out first, then the kept pages, pictures and outbox are deleted
+   * (the server's Clear-Site-Data header does the same for a page without this script). */
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-logout]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!navigator.onLine) {
+        say("msgLogoutOffline");
+        return;
+      }
+      outbox.flush(token()).catch(function () {}).then(outbox.clear).catch(function () {})
+        .then(function () { form.submit(); });
+    });
+  });
+})();
