@@ -8,16 +8,25 @@ the session is read anyway to know who is logged in.
 from django.conf import settings
 from django.utils import translation
 
+from patients import services as patient_services
+
 SESSION_KEY = "profile_language"
+# A language chosen with the header's switch before logging in (on the login page): the
+# patient's latest choice, so it becomes their profile's language at login.
+CHOSEN_BEFORE_LOGIN_KEY = "language_chosen_before_login"
 
 
 def remember_profile_language(sender, request, user, **kwargs) -> None:
     """``user_logged_in`` receiver: staff keep the browser's language (the admin follows it)."""
-    if user.is_staff or request is None or not hasattr(request, "session"):
+    if request is None or not hasattr(request, "session"):
         return
+    chosen = request.session.pop(CHOSEN_BEFORE_LOGIN_KEY, None)
     patient = getattr(user, "patient", None)
-    if patient is not None:
-        set_session_language(request, patient.language)
+    if user.is_staff or patient is None:
+        return
+    if chosen in dict(settings.LANGUAGES) and chosen != patient.language:
+        patient_services.patient_profile_update(patient=patient, language=chosen)
+    set_session_language(request, patient.language)
 
 
 def set_session_language(request, language: str) -> None:

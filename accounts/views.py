@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from accounts import forms, services
-from accounts.language import SESSION_KEY, set_session_language
+from accounts.language import CHOSEN_BEFORE_LOGIN_KEY, SESSION_KEY, set_session_language
 from accounts.tokens import invitation_token, login_link_token
 from mtt.pwa import clear_site_data
 from mtt.tokens import selectors as token_selectors
@@ -220,6 +220,8 @@ def language(request):
         set_session_language(request, chosen)
     elif SESSION_KEY in request.session:
         del request.session[SESSION_KEY]
+    if not user.is_authenticated:
+        request.session[CHOSEN_BEFORE_LOGIN_KEY] = chosen
     return response
 
 

@@ -278,3 +278,21 @@ def test_account_pages_render_for_visitors(client):
     for name in ("login", "password_reset", "password_reset_done", "login_link_request"):
         assert client.get(reverse(name)).status_code == 200
     assert get_user_model().objects.count() == 0
+
+
+def test_the_language_chosen_on_the_login_page_is_kept_and_written_to_the_profile(
+    client, therapist
+):
+    """docs/product.md, "Web pages": the choice made before logging in is the patient's latest."""
+    dora = make_patient(therapist, "dora", language="de")
+    client.post(reverse("language"), {"language": "en", "next": reverse("login")})
+    _login(client, "dora")
+    assert 'lang="en"' in client.get(reverse("portal:today")).content.decode()
+    dora.refresh_from_db()
+    assert dora.language == "en"
+    # Only that choice: the next login on this browser follows the profile again.
+    dora.language = "de"
+    dora.save(update_fields=["language"])
+    client.post(reverse("logout"))
+    _login(client, "dora")
+    assert 'lang="de"' in client.get(reverse("portal:today")).content.decode()
