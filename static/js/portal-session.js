@@ -316,7 +316,10 @@
     });
     var questions = yesQuestions();
     window.MttOutbox.add({
-      key: key, url: form.action, fields: fields, savedAt: new Date().toISOString()
+      key: key,
+      url: form.getAttribute("action") || location.pathname,
+      fields: fields,
+      savedAt: new Date().toISOString()
     }).then(function () {
       showOfflineSaved(questions);
       if (navigator.serviceWorker) {

@@ -56,7 +56,10 @@
   function keepPictures(root) {
     var urls = Array.prototype.map.call(root.querySelectorAll("main img[src]"), function (img) {
       return new URL(img.getAttribute("src"), document.baseURI);
-    }).filter(function (url) { return url.origin === location.origin; });
+    }).filter(function (url) {
+      // The catalogue's own drawings are static files, kept when the worker was installed.
+      return url.origin === location.origin && url.pathname.indexOf(script.dataset.mediaUrl) === 0;
+    });
     if (!urls.length) return Promise.resolve();
     return caches.open("mtt-media").then(function (cache) {
       return Promise.all(urls.map(function (url) {
