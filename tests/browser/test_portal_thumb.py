@@ -121,3 +121,39 @@ def test_axe_finds_nothing_on_any_portal_page(live_server, page: Page, anna):
     page.goto(f"{live_server.url}/questionnaires/")
     page.locator("main a[href^='/questionnaires/']").first.click()
     assert_axe_clean(page)
+
+
+def test_progress_chart_in_german_fits_and_shows_percent(
+    live_server, page: Page, django_user_model
+):
+    """The legend is not cut off, the axis says "%", and only weeks since the start count."""
+    therapist = django_user_model.objects.create_user(
+        "t.weber", "w@example.org", "x", is_staff=True
+    )
+    dora = make_patient(therapist, "dora", phase=2, language="de")
+    for day in (2, 5, 9):
+        log_session(dora, days_ago=day, pain_before=3, pain_after=2)
+    login(page, live_server, "dora")
+    page.goto(f"{live_server.url}/progress/")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    for canvas in ("pain-chart", "adherence-chart"):
+        page.wait_for_function(f"Chart.getChart(document.getElementById('{canvas}'))")
+    legend_fits = page.evaluate(
+        """() => {
+          const chart = Chart.getChart(document.getElementById('pain-chart'));
+          return chart.legend.legendHitBoxes.length === 2 && chart.legend.legendHitBoxes.every(
+            box => box.left >= 0 && box.left + box.width <= chart.width);
+        }"""
+    )
+    assert legend_fits
+    adherence = page.evaluate(
+        """() => {
+          const chart = Chart.getChart(document.getElementById('adherence-chart'));
+          return {legend: chart.options.plugins.legend.display,
+                  ticks: chart.scales.y.ticks.map(tick => tick.label),
+                  weeks: chart.data.labels.length};
+        }"""
+    )
+    assert adherence["legend"] is False
+    assert "100\u00a0%" in adherence["ticks"]
+    assert 5 <= adherence["weeks"] <= 6  # the programme started 30 days ago
