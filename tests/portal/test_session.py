@@ -201,3 +201,12 @@ def test_session_page_query_counts(patient_client, patient, django_assert_max_nu
     assert response.status_code == 302
     with django_assert_max_num_queries(6):
         assert patient_client.get(response["Location"]).status_code == 200
+
+
+def test_each_step_shows_the_dose_once(patient_client):
+    """docs/product.md, "Web pages": the dose names the tempo; no second line repeats it."""
+    page = patient_client.get(reverse("portal:session")).content.decode()  # in English
+    step = page[page.index('id="step-1"') : page.index('id="step-2"')]
+    assert step.count("2 sets per region, very slow, about 1 cm per second") == 1
+    assert "very slowly, about 1 cm per second" not in step
+    assert "Pass done" not in page and "passes done" not in page
