@@ -83,6 +83,26 @@
     }
   }
 
+  /* The install hint on the profile page: the browser's own install prompt behind a button
+   * where it offers one, nothing to do once the app runs installed. */
+  var hint = document.getElementById("install");
+  if (hint) {
+    var part = function (role) { return hint.querySelector("[data-role='" + role + "']"); };
+    if (window.matchMedia("(display-mode: standalone)").matches || navigator.standalone) {
+      part("installed").hidden = false;
+      part("install-steps").hidden = true;
+    }
+    window.addEventListener("beforeinstallprompt", function (event) {
+      event.preventDefault();
+      var prompt = event;
+      part("install-ready").hidden = false;
+      part("install-ready").querySelector("button").addEventListener("click", function () {
+        prompt.prompt();
+        prompt.userChoice.then(function () { part("install-ready").hidden = true; });
+      }, { once: true });
+    });
+  }
+
   /* Logout: unsent sessions go out first, then the kept pages, pictures and outbox are deleted
    * (the server's Clear-Site-Data header does the same for a page without this script). */
   Array.prototype.forEach.call(document.querySelectorAll("form[data-logout]"), function (form) {

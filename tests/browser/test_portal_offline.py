@@ -67,6 +67,8 @@ def test_install_criteria_manifest_and_service_worker(live_server, page: Page, a
         ".then(cache => cache.keys()).then(requests => requests.map(r => new URL(r.url).pathname))"
     )
     assert "/static/css/app.css" in kept and "/offline/" in kept
+    page.goto(f"{live_server.url}/accounts/profile/")
+    expect(page.get_by_role("heading", name="The app on your phone")).to_be_visible()
 
 
 def test_a_session_done_offline_is_stored_once_when_back_online(live_server, page: Page, anna):

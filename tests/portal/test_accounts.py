@@ -296,3 +296,11 @@ def test_the_language_chosen_on_the_login_page_is_kept_and_written_to_the_profil
     client.post(reverse("logout"))
     _login(client, "dora")
     assert 'lang="de"' in client.get(reverse("portal:today")).content.decode()
+
+
+def test_the_profile_explains_how_to_install_the_app(patient_client):
+    page = patient_client.get(reverse("profile")).content.decode()
+    hint = page[page.index('id="install"') : page.index('id="calendar"')]
+    assert "The app on your phone" in hint
+    assert "Add to Home Screen" in hint  # works without JavaScript: the steps are text
+    assert 'data-action="install"' in hint  # the browser's own prompt, where it offers one
