@@ -151,14 +151,20 @@ def _save(form: SessionForm, formset, patient) -> SessionLog | None:
         **{name: data[name] for name in SessionForm.RED_FLAG_FIELDS},
         "entries": [entry_form.entry() for entry_form in formset.forms],
     }
-    return _create(form, patient, payload, data["idempotency_key"])
+    return _create(
+        form, patient, payload, data["idempotency_key"], performed_at=data.get("performed_at")
+    )
 
 
-def _create(form: SessionForm, patient, payload: dict, key: str) -> SessionLog | None:
+def _create(
+    form: SessionForm, patient, payload: dict, key: str, performed_at=None
+) -> SessionLog | None:
+    """``performed_at``: when a session saved offline was done. A stop always counts from now:
+    a warning sign is about today, and no date may keep it from being saved."""
     try:
         session, _created = services.session_log_create(
             patient=patient,
-            performed_at=timezone.now(),
+            performed_at=performed_at or timezone.now(),
             idempotency_key=f"portal:{key}",
             fingerprint=services.request_fingerprint(payload),
             **payload,

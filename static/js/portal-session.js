@@ -314,6 +314,8 @@
     new FormData(form, event.submitter).forEach(function (value, name) {
       fields.push([name, name === "idempotency_key" ? key : String(value)]);
     });
+    // When it was done, not when it arrives: the day counts for adherence.
+    if (!stopping) fields.push(["performed_at", new Date().toISOString()]);
     var questions = yesQuestions();
     window.MttOutbox.add({
       key: key,

@@ -15,7 +15,14 @@ var STATIC_CACHE = "mtt-static-" + SETTINGS.version;
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(STATIC_CACHE)
-      .then(function (cache) { return cache.addAll(SETTINGS.precache); })
+      .then(function (cache) {
+        // The offline page as anybody sees it: kept for everyone, so without cookies.
+        var files = SETTINGS.precache.filter(function (url) { return url !== SETTINGS.offlineUrl; });
+        return Promise.all([
+          cache.addAll(files),
+          cache.add(new Request(SETTINGS.offlineUrl, { credentials: "omit" }))
+        ]);
+      })
       .then(function () { return self.skipWaiting(); })
   );
 });
