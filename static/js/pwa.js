@@ -69,17 +69,18 @@
   }
 
   var startButton = document.getElementById("start-session");
+  var keeping = Promise.resolve();  // logout waits for it: nothing is kept after the clearing
   if (isPatient && navigator.onLine && document.querySelector("[data-offline-page]")) {
-    keepPictures(document).catch(function () {});
+    keeping = keepPictures(document).catch(function () {});
     if (startButton) {
       var url = startButton.getAttribute("href");
-      fetch(url, { credentials: "same-origin" }).then(function (response) {
+      keeping = Promise.all([keeping, fetch(url, { credentials: "same-origin" }).then(function (response) {
         if (!response.ok || response.redirected) return;
-        outbox.keepPage(new URL(url, document.baseURI).pathname, response.clone());
-        return response.text().then(function (html) {
+        var kept = outbox.keepPage(new URL(url, document.baseURI).pathname, response.clone());
+        return Promise.all([kept, response.text().then(function (html) {
           return keepPictures(new DOMParser().parseFromString(html, "text/html"));
-        });
-      }).catch(function () {});
+        })]);
+      }).catch(function () {})]);
     }
   }
 
@@ -112,7 +113,8 @@
         say("msgLogoutOffline");
         return;
       }
-      outbox.flush(token()).catch(function () {}).then(outbox.clear).catch(function () {})
+      keeping.then(function () { return outbox.flush(token()); }).catch(function () {})
+        .then(outbox.clear).catch(function () {})
         .then(function () { form.submit(); });
     });
   });

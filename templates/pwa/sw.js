@@ -54,12 +54,13 @@ function fromCacheFirst(request, cacheName) {
   });
 }
 
-function page(request) {
+function page(event) {
+  var request = event.request;
   var url = new URL(request.url);
   return fetch(request).then(function (response) {
     // Only the patient's own page as it is, not a redirect to the login page.
     if (isOfflinePage(url) && response.ok && !response.redirected && !url.search) {
-      MttOutbox.keepPage(url.pathname, response.clone());
+      event.waitUntil(MttOutbox.keepPage(url.pathname, response.clone()));
     }
     return response;
   }, function () {
@@ -75,7 +76,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   } else if (url.pathname.indexOf(SETTINGS.staticUrl) === 0) {
     event.respondWith(fromCacheFirst(request, null));
   } else if (url.pathname.indexOf(SETTINGS.mediaUrl) === 0) {

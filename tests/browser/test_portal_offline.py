@@ -50,6 +50,7 @@ def installed(page: Page, live_server):
     page.wait_for_function("!!navigator.serviceWorker.controller")
     page.wait_for_function(TODAY_KEPT)
     page.wait_for_function(SESSION_KEPT)
+    page.wait_for_load_state("networkidle")  # the session and its pictures kept afresh
 
 
 def test_install_criteria_manifest_and_service_worker(live_server, page: Page, anna):
