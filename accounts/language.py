@@ -9,15 +9,9 @@ from django.conf import settings
 from django.utils import translation
 
 SESSION_KEY = "profile_language"
-
-
-def remember_profile_language(sender, request, user, **kwargs) -> None:
-    """``user_logged_in`` receiver: staff keep the browser's language (the admin follows it)."""
-    if user.is_staff or request is None or not hasattr(request, "session"):
-        return
-    patient = getattr(user, "patient", None)
-    if patient is not None:
-        set_session_language(request, patient.language)
+# A language chosen with the header's switch before logging in (on the login page): the
+# patient's latest choice, so it becomes their profile's language at login.
+CHOSEN_BEFORE_LOGIN_KEY = "language_chosen_before_login"
 
 
 def set_session_language(request, language: str) -> None:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlsafe_base64_decode
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from accounts import forms, services
-from accounts.language import SESSION_KEY, set_session_language
+from accounts.language import CHOSEN_BEFORE_LOGIN_KEY, SESSION_KEY, set_session_language
 from accounts.tokens import invitation_token, login_link_token
 from patients import services as patient_services
 from patients.portal.access import patient_required
@@ -41,7 +41,7 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("You are logged out."))
-        return response
+        return clear_site_data(response)
 
 
 password_reset = auth_views.PasswordResetView.as_view(
@@ -219,6 +219,8 @@ def language(request):
         set_session_language(request, chosen)
     elif SESSION_KEY in request.session:
         del request.session[SESSION_KEY]
+    if not user.is_authenticated:
+        request.session[CHOSEN_BEFORE_LOGIN_KEY] = chosen
     return response
 
 
@@ -230,3 +232,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is changed."))
         return response
+
+
+def clear_site_data(response: HttpResponse) -> HttpResponse:
+    """At logout the browser drops what the site kept on this device: the kept pages, the
+    unsent-session outbox and the service worker (docs/product.md, "Installable app and
+    offline use"). The page script does the same first, so unsent sessions go out before."""
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response

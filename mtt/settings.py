@@ -211,6 +211,8 @@ OTP_TOTP_ISSUER = "MTT Rücken"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers follow the active language; English as written in Britain (mtt/formats/en).
+FORMAT_MODULE_PATH = ["mtt.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

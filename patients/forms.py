@@ -107,6 +107,9 @@ class SessionForm(SafetyQuestionsMixin, forms.Form):
     idempotency_key = forms.CharField(
         max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
     )
+    # When a session saved on the phone without a connection was done (static/js/
+    # portal-session.js adds it; docs/product.md "Installable app and offline use"). Empty: now.
+    performed_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     # What a session stopped at the safety questions needs (its notes are kept when valid).
     STOP_FIELDS = (*RED_FLAG_FIELDS, "pain_before", "idempotency_key")

@@ -89,7 +89,7 @@ class ExerciseSheet:
 def _amount(item) -> str:
     if item.set_unit == SetUnit.PASSES:
         return ngettext(
-            "%(count)d pass per body region", "%(count)d passes per body region", item.sets
+            "%(count)d set per body region", "%(count)d sets per body region", item.sets
         ) % {"count": item.sets}
     if item.reps_min is not None:
         reps = _range(item.reps_min, item.reps_max)

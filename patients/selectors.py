@@ -216,18 +216,26 @@ def assignment_readiness(*, assignment: Assignment, today: date) -> rules.Readin
     )
 
 
-def weekly_adherence(*, patient: Patient, today: date, weeks: int = 12) -> list[dict[str, object]]:
-    """Adherence per ISO week (Monday start) for the chart, oldest first, in two queries."""
+def weekly_adherence(
+    *, patient: Patient, today: date, weeks: int = 12, since_start: bool = False
+) -> list[dict[str, object]]:
+    """Adherence per ISO week (Monday start) for the chart, oldest first, in two queries.
+    ``since_start``: only the weeks since the programme started (the patient's chart: a week
+    before it is not a week of no training)."""
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
-    items = list(
+    rows = list(
         PrescriptionItem.objects.filter(
             assignment__patient=patient, removed_at__isnull=True
-        ).values_list("exercise_id", "weekly_target")
+        ).values_list("exercise_id", "weekly_target", "assignment__start_date")
     )
+    items = [(exercise_id, target) for exercise_id, target, _start in rows]
+    if since_start:
+        started = min((start for _e, _t, start in rows), default=today + timedelta(days=1))
+        first = max(first, started - timedelta(days=started.weekday()))
     history = done_days(patient_ids=[patient.pk], since=first, until=today).get(patient.pk, {})
     result = []
-    for week in range(weeks):
+    for week in range((monday - first).days // 7 + 1 if first <= monday else 0):
         start = first + timedelta(weeks=week)
         end = min(start + timedelta(days=6), today)
         value = rules.overall_adherence(

@@ -143,8 +143,9 @@ class Dosage(models.Model):
         else:
             amount = ""
         if self.set_unit == SetUnit.PASSES:
+            # "Sets" everywhere the patient reads a dose (docs/product.md, "Web pages").
             volume = ngettext(
-                "%(count)d pass per region", "%(count)d passes per region", self.sets
+                "%(count)d set per region", "%(count)d sets per region", self.sets
             ) % {"count": self.sets}
         else:
             volume = f"{self.sets} × {amount}" if amount else str(self.sets)

@@ -25,7 +25,7 @@ def progress(request):
             patient=patient, since=today - timedelta(weeks=PAIN_WEEKS), until=today
         )
     )
-    adherence = selectors.weekly_adherence(patient=patient, today=today)
+    adherence = selectors.weekly_adherence(patient=patient, today=today, since_start=True)
     scores = questionnaires.score_series(patient)
     chart = {
         "labels": {

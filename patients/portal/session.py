@@ -98,8 +98,22 @@ def session(request):
             rules.Advice.STAY_BELOW_LIMIT.message,
         ],
         "acceptable_max": rules.ACCEPTABLE_PAIN_MAX,
+        # Shown at once by static/js/portal-session.js when a yes is saved without a
+        # connection: the advice of each warning sign, and the practice to call.
+        "offline_red_flag_advice": _offline_red_flag_advice(),
+        "contact": access.practice_contact(),
     }
     return render(request, "portal/session.html", context, status=status)
+
+
+def _offline_red_flag_advice() -> list[tuple[rules.Advice, str]]:
+    """Each piece of advice for a warning sign with the safety questions that call for it."""
+    signs = services.SESSION_RED_FLAGS
+    questions = {name: rules.red_flag_advice([sign]) for name, sign in signs.items()}
+    return [
+        (advice, " ".join(name for name, said in questions.items() if advice in said))
+        for advice in rules.red_flag_advice(signs.values())
+    ]
 
 
 def _stop(form: SessionForm, patient) -> SessionLog | None:
@@ -137,14 +151,20 @@ def _save(form: SessionForm, formset, patient) -> SessionLog | None:
         **{name: data[name] for name in SessionForm.RED_FLAG_FIELDS},
         "entries": [entry_form.entry() for entry_form in formset.forms],
     }
-    return _create(form, patient, payload, data["idempotency_key"])
+    return _create(
+        form, patient, payload, data["idempotency_key"], performed_at=data.get("performed_at")
+    )
 
 
-def _create(form: SessionForm, patient, payload: dict, key: str) -> SessionLog | None:
+def _create(
+    form: SessionForm, patient, payload: dict, key: str, performed_at=None
+) -> SessionLog | None:
+    """``performed_at``: when a session saved offline was done. A stop always counts from now:
+    a warning sign is about today, and no date may keep it from being saved."""
     try:
         session, _created = services.session_log_create(
             patient=patient,
-            performed_at=timezone.now(),
+            performed_at=performed_at or timezone.now(),
             idempotency_key=f"portal:{key}",
             fingerprint=services.request_fingerprint(payload),
             **payload,

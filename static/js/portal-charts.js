@@ -14,15 +14,26 @@
   Chart.defaults.color = "#1d2733";
   Chart.defaults.animation = reduceMotion ? false : Chart.defaults.animation;
 
-  function options(yMin, yMax, stepSize) {
+  /* ``legend``: only for charts with more than one line; a single series is named by the
+   * chart's heading (a long German legend was cut off on a phone). ``unit``: after each value
+   * on the axis, e.g. "%". */
+  function options(yMin, yMax, stepSize, legend, unit) {
+    var ticks = { stepSize: stepSize };
+    if (unit) ticks.callback = function (value) { return value + "\u00a0" + unit; };
     return {
       responsive: true,
       maintainAspectRatio: false,
       interaction: { mode: "index", intersect: false },
-      plugins: { legend: { position: "bottom" } },
+      plugins: {
+        legend: { display: !!legend, position: "bottom", align: "start",
+                  labels: { boxWidth: 24, padding: 12 } },
+        tooltip: unit ? { callbacks: { label: function (item) {
+          return item.dataset.label + ": " + item.formattedValue + "\u00a0" + unit;
+        } } } : {}
+      },
       scales: {
         x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } },
-        y: { min: yMin, max: yMax, ticks: { stepSize: stepSize } }
+        y: { min: yMin, max: yMax, ticks: ticks }
       }
     };
   }
@@ -45,7 +56,7 @@
           }
         ]
       },
-      options: options(0, 10, 1)
+      options: options(0, 10, 1, true)
     });
   }
 
@@ -60,7 +71,7 @@
           backgroundColor: colours.bar
         }]
       },
-      options: options(0, 100, 20)
+      options: options(0, 100, 20, false, "%")
     });
   }
 
@@ -76,7 +87,7 @@
           borderColor: colours.score, backgroundColor: colours.score, tension: 0.2
         }]
       },
-      options: options(undefined, undefined, undefined)
+      options: options(undefined, undefined, undefined, false)
     });
   });
 })();

@@ -179,8 +179,22 @@
   var stopButton = stopBox && stopBox.querySelector("button[data-action='stop']");
   var safetyNav = safetyStep && safetyStep.querySelector(".step-nav");
 
-  function saidYes() {
-    return !!form.querySelector("input[name^='red_flag_'][value='yes']:checked");
+  function yesQuestions() {
+    return Array.prototype.map.call(
+      form.querySelectorAll("input[name^='red_flag_'][value='yes']:checked"),
+      function (input) { return input.name; }
+    );
+  }
+
+  function saidYes() { return yesQuestions().length > 0; }
+
+  /* Only the advice for the warning signs reported (each item names its questions). */
+  function adviceFor(root, questions) {
+    each(root, "li[data-for]", function (item) {
+      item.hidden = !item.dataset.for.split(" ").some(function (name) {
+        return questions.indexOf(name) !== -1;
+      });
+    });
   }
 
   function safetyStepComplete() {
@@ -195,6 +209,11 @@
     if (!stopBox) return;
     var yes = saidYes();
     stopBox.hidden = !yes;
+    // Without a connection nobody is told yet: the box says so and gives the numbers to call.
+    each(stopBox, "[data-when]", function (part) {
+      part.hidden = (part.dataset.when === "offline") === navigator.onLine;
+    });
+    adviceFor(stopBox, yesQuestions());
     if (safetyNav) safetyNav.hidden = yes;
     if (yes && jump && safetyStepComplete()) {
       stopButton.scrollIntoView({ block: "center" });
@@ -215,6 +234,8 @@
     });
   }
   syncRedFlags(false);
+  window.addEventListener("online", function () { syncRedFlags(false); });
+  window.addEventListener("offline", function () { syncRedFlags(false); });
 
   /* Live pain warning: above the patient's limit, and above the high-risk threshold. */
   var limit = parseInt(form.dataset.painLimit, 10);
@@ -243,6 +264,72 @@
     }
     field.addEventListener("change", sync);
     sync();
+  });
+
+  /* --- Without a connection: kept on this phone, sent later (static/js/outbox.js) --------- */
+
+  var offlineBox = document.getElementById("offline-saved");
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    return Date.now().toString(16) + Math.random().toString(16).slice(2);
+  }
+
+  function allStepsValid() {
+    for (var i = 0; i < steps.length; i++) {
+      if (!steps[i].querySelector(":invalid")) continue;
+      show(i, true);
+      return stepIsValid(steps[i]);
+    }
+    return true;
+  }
+
+  function showOfflineSaved(questions) {
+    form.hidden = true;
+    var redFlag = offlineBox.querySelector("[data-role='offline-red-flag']");
+    redFlag.hidden = !questions.length;
+    adviceFor(redFlag, questions);
+    offlineBox.hidden = false;
+    offlineBox.querySelector("h2").focus();
+    window.scrollTo(0, 0);
+  }
+
+  document.addEventListener("mtt:outbox", function (event) {
+    if (!offlineBox || offlineBox.hidden || event.detail.waiting) return;
+    var state = offlineBox.querySelector("[data-role='offline-state']");
+    state.textContent = state.dataset.msgSent;
+    state.classList.add("success");
+    var notInformed = offlineBox.querySelector("[data-role='not-informed']");
+    if (notInformed) notInformed.hidden = true;
+  });
+
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine || !window.MttOutbox || !offlineBox) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var stopping = event.submitter && event.submitter.name === "stop";
+    if (stopping ? !stepIsValid(safetyStep) : !allStepsValid()) return;
+    var key = newKey();
+    var fields = [];
+    new FormData(form, event.submitter).forEach(function (value, name) {
+      fields.push([name, name === "idempotency_key" ? key : String(value)]);
+    });
+    // When it was done, not when it arrives: the day counts for adherence.
+    if (!stopping) fields.push(["performed_at", new Date().toISOString()]);
+    var questions = yesQuestions();
+    window.MttOutbox.add({
+      key: key,
+      url: form.getAttribute("action") || location.pathname,
+      fields: fields,
+      savedAt: new Date().toISOString()
+    }).then(function () {
+      showOfflineSaved(questions);
+      if (navigator.serviceWorker) {
+        navigator.serviceWorker.ready.then(function (registration) {
+          if (registration.sync) return registration.sync.register("mtt-outbox");
+        }).catch(function () {});
+      }
+    });
   });
 
   form.addEventListener("submit", function () {

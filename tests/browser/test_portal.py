@@ -158,9 +158,9 @@ def test_guided_session_stores_exactly_what_was_entered(live_server, page: Page,
     expect(step.get_by_text("follow the dot")).to_be_visible()
     step.get_by_role("button", name="Start tempo guide").click()
     expect(step.locator(".tempo-track")).to_have_class(re.compile("running"))
-    step.get_by_role("button", name="Pass done").click()
-    step.get_by_role("button", name="Pass done").click()
-    expect(step.get_by_text("2 of 2 passes done")).to_be_visible()
+    step.get_by_role("button", name="Set done").click()
+    step.get_by_role("button", name="Set done").click()
+    expect(step.get_by_text("2 of 2 sets done")).to_be_visible()
     expect(step.get_by_label("Sets done")).to_have_value("2")
     choose(step, "Pain during this exercise", 1)
     next_step(page)
@@ -319,11 +319,13 @@ def test_history_and_progress_draw_charts(live_server, page: Page, anna):
 def test_language_switch_is_kept_in_the_profile(live_server, page: Page, anna):
     login(page, live_server)
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator(".menu > summary").click()
     page.get_by_label("Language").select_option("de")
     page.get_by_role("button", name="Switch").click()
     expect(page.locator("html")).to_have_attribute("lang", "de")
     assert Patient.objects.get(pk=anna.pk).language == "de"
 
+    page.locator(".menu > summary").click()
     page.locator(".site-nav form button").click()  # log out
     page.context.clear_cookies()
     login_page = f"{live_server.url}/accounts/login/"

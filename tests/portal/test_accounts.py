@@ -71,6 +71,13 @@ def test_logout_needs_a_post(patient_client):
     assert patient_client.get(reverse("portal:today")).status_code == 302
 
 
+def test_logout_clears_the_data_kept_on_the_device(patient_client):
+    """The pages and unsent sessions kept for offline use are health data (docs/product.md,
+    "Installable app and offline use")."""
+    response = patient_client.post(reverse("logout"))
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
 def test_login_applies_the_profile_language(client, therapist):
     make_patient(therapist, "dora", language="de")
     _login(client, "dora")
@@ -284,3 +291,29 @@ def test_account_pages_render_for_visitors(client):
     for name in ("login", "password_reset", "password_reset_done", "login_link_request"):
         assert client.get(reverse(name)).status_code == 200
     assert get_user_model().objects.count() == 0
+
+
+def test_the_language_chosen_on_the_login_page_is_kept_and_written_to_the_profile(
+    client, therapist
+):
+    """docs/product.md, "Web pages": the choice made before logging in is the patient's latest."""
+    dora = make_patient(therapist, "dora", language="de")
+    client.post(reverse("language"), {"language": "en", "next": reverse("login")})
+    _login(client, "dora")
+    assert 'lang="en"' in client.get(reverse("portal:today")).content.decode()
+    dora.refresh_from_db()
+    assert dora.language == "en"
+    # Only that choice: the next login on this browser follows the profile again.
+    dora.language = "de"
+    dora.save(update_fields=["language"])
+    client.post(reverse("logout"))
+    _login(client, "dora")
+    assert 'lang="de"' in client.get(reverse("portal:today")).content.decode()
+
+
+def test_the_profile_explains_how_to_install_the_app(patient_client):
+    page = patient_client.get(reverse("profile")).content.decode()
+    hint = page[page.index('id="install"') : page.index('id="calendar"')]
+    assert "The app on your phone" in hint
+    assert "Add to Home Screen" in hint  # works without JavaScript: the steps are text
+    assert 'data-action="install"' in hint  # the browser's own prompt, where it offers one

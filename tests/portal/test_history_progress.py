@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -51,7 +53,12 @@ def test_progress_hands_the_chart_data_over(patient_client, patient):
     chart = response.context["chart"]
     assert chart["pain"]["before"] == [4, 3]
     assert chart["pain"]["after"] == [2, 1]
-    assert len(chart["adherence"]["values"]) == 12
+    # The programme started 30 days ago: the weeks since then, not twelve (docs/product.md).
+    started = patient.assignments.get().start_date
+    assert (
+        chart["adherence"]["weeks"][0] == (started - timedelta(days=started.weekday())).isoformat()
+    )
+    assert 5 <= len(chart["adherence"]["values"]) <= 6
     assert all(0 <= value <= 100 for value in chart["adherence"]["values"])
     page = response.content.decode()
     assert 'id="adherence-chart"' in page

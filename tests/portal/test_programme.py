@@ -102,7 +102,7 @@ def test_the_pdf_holds_every_prescribed_exercise_with_its_pictures_and_the_safet
     assert "3 sets of 15–20 repetitions" in text
     assert "30 seconds between sets" in text
     assert "3–4 times a week" in text
-    assert "2 passes per body region" in text
+    assert "2 sets per body region" in text
     # The pain rule with the patient's limit, and the red-flag advice word for word.
     assert "Your pain limit is 3 out of 10" in text
     assert words(str(Advice.STOP_TODAY.message)) in text

@@ -76,3 +76,22 @@ def test_questionnaire_pages_query_counts(patient_client, patient, django_assert
         assert patient_client.get(result).status_code == 200
     with django_assert_max_num_queries(8):
         assert patient_client.get(reverse("portal:progress")).status_code == 200
+
+
+def test_the_introduction_speaks_to_the_patient(patient_client):
+    """docs/product.md, "Web pages": why the answers matter and how many questions come first;
+    the scoring and the licence note are folded away."""
+    page = patient_client.get(
+        reverse("portal:questionnaire_fill", args=["disability-index"])
+    ).content.decode()
+    intro = page[page.index('class="card intro"') : page.index('class="questionnaire-form"')]
+    assert "There are no right or wrong answers" in intro
+    assert "10 questions." in intro
+    assert "you may leave it out" in intro
+    folded = intro[intro.index("<details>") :]
+    assert "Oswestry" in folded and "Own-worded form" in folded
+    assert "Oswestry" not in intro[: intro.index("<details>")]
+    single = patient_client.get(
+        reverse("portal:questionnaire_fill", args=["nrs-pain-week"])
+    ).content.decode()
+    assert "1 question." in single and "Please answer every question." in single

@@ -1,7 +1,10 @@
 """The guided session as a plain form post: exactly what was entered is stored, or nothing."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from patients import services
 from patients.models import Alert, ExerciseEntry, SessionLog
@@ -201,3 +204,22 @@ def test_session_page_query_counts(patient_client, patient, django_assert_max_nu
     assert response.status_code == 302
     with django_assert_max_num_queries(6):
         assert patient_client.get(response["Location"]).status_code == 200
+
+
+def test_each_step_shows_the_dose_once(patient_client):
+    """docs/product.md, "Web pages": the dose names the tempo; no second line repeats it."""
+    page = patient_client.get(reverse("portal:session")).content.decode()  # in English
+    step = page[page.index('id="step-1"') : page.index('id="step-2"')]
+    assert step.count("2 sets per region, very slow, about 1 cm per second") == 1
+    assert "very slowly, about 1 cm per second" not in step
+    assert "Pass done" not in page and "passes done" not in page
+
+
+def test_a_session_saved_offline_counts_for_the_time_it_was_done(patient_client, patient):
+    """docs/product.md, "Installable app and offline use": sent the next morning, it still
+    counts for yesterday evening."""
+    done = (timezone.now() - timedelta(hours=14)).replace(microsecond=0)
+    data = _post_data(_entries(), performed_at=done.isoformat())
+    response = patient_client.post(reverse("portal:session"), data)
+    assert response.status_code == 302
+    assert SessionLog.objects.get().performed_at == done

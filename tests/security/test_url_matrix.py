@@ -92,6 +92,10 @@ EXPECTED.update(
         "health": EVERYONE,
         "favicon": EVERYONE,
         "metrics": r(404, 404, 404, 404, 404, 404),  # no METRICS_TOKEN set: no such page
+        # the installable app (mtt/pwa.py): the same for everyone, no personal data
+        "manifest": EVERYONE,
+        "service_worker": EVERYONE,
+        "offline": EVERYONE,
         # exercise pictures: a name nobody stored; a stored one answers everyone (catalogue
         # content, tests/programs/test_media.py)
         "media": r(404, 404, 404, 404, 404, 404),
