@@ -411,7 +411,7 @@ def _insert(
     return new_ids
 
 
-def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+def _column_field(model: type[Model], name: str) -> "Field[Any, Any]":
     """The field of ``model`` with a column of its own called ``name`` (no reverse relation)."""
     field = model._meta.get_field(name)
     if not isinstance(field, Field):
@@ -419,7 +419,7 @@ def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
     return field
 
 
-def _column(field: Field[Any, Any]) -> str:
+def _column(field: "Field[Any, Any]") -> str:
     if field.column is None:
         raise TypeError(f"{field} has no column")
     return field.column
