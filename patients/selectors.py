@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -26,6 +26,7 @@ from patients.models import (
     RedFlag,
     SessionLog,
 )
+from programs.catalogue import Catalogue, HabitView
 from programs.models import CatalogueRevision, DailyHabit, Dosage
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
@@ -328,8 +329,11 @@ def patient_changelist_annotations(
 
 
 @dataclass(frozen=True)
-class HabitDay:
-    habit: DailyHabit
+class HabitDay[H: (DailyHabit, HabitView)]:
+    """A daily habit with the day's ticks; the habit is a model instance or, on the portal's
+    /today/, the catalogue snapshot's view of it."""
+
+    habit: H
     count: int
 
     @property
@@ -337,7 +341,9 @@ class HabitDay:
         return self.count >= self.habit.times_per_day
 
 
-def habit_days(*, patient: Patient, assignment: Assignment | None, day: date) -> list[HabitDay]:
+def habit_days(
+    *, patient: Patient, assignment: Assignment | None, day: date
+) -> list[HabitDay[DailyHabit]]:
     """The programme's daily habits with how often each was ticked off on ``day`` (1 query)."""
     if assignment is None:
         return []
@@ -374,7 +380,9 @@ def session_history(*, patient: Patient) -> QuerySet[SessionLog]:
 # --- API ------------------------------------------------------------------------------------
 
 
-def habit_days_for_program(*, patient: Patient, program_id: int, day: date) -> list[HabitDay]:
+def habit_days_for_program(
+    *, patient: Patient, program_id: int, day: date
+) -> list[HabitDay[DailyHabit]]:
     """The habits of a programme with the day's count as a subquery: one query, which keeps
     ``me/today/`` and the today page within their budgets."""
     counts = HabitCheck.objects.filter(patient=patient, habit=OuterRef("pk"), day=day)
@@ -412,7 +420,7 @@ class SafetyState:
         return bool(self.open_signs)
 
 
-def _safety_annotations(patient: Patient, today: date) -> dict:
+def _safety_annotations(patient: Patient, today: date) -> dict[str, Subquery]:
     midnight = datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
     high = Alert.objects.filter(
         patient=patient,
@@ -426,7 +434,7 @@ def _open_flags(patient: Patient) -> QuerySet[RedFlag]:
     return RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
 
 
-def _safety_from(patient: Patient, row: dict | None) -> SafetyState:
+def _safety_from(patient: Patient, row: dict[str, Any] | None) -> SafetyState:
     row = row or {"stopped": False, "high": False}
     open_signs = (
         sorted(set(_open_flags(patient).values_list("sign", flat=True))) if row["stopped"] else []
@@ -437,14 +445,15 @@ def _safety_from(patient: Patient, row: dict | None) -> SafetyState:
     return SafetyState(open_signs=open_signs, high_pain_today=row["high"], advice=advice)
 
 
-def _patient_row(patient: Patient, annotations: dict) -> dict | None:
-    return (
+def _patient_row(patient: Patient, annotations: dict[str, Subquery]) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = (
         Patient.objects.filter(pk=patient.pk)
         .annotate(**annotations)
         .values(*annotations)
         .order_by()
         .first()
     )
+    return row
 
 
 def safety_state(*, patient: Patient, today: date) -> SafetyState:
@@ -475,7 +484,7 @@ def day_state(*, patient: Patient, today: date) -> DayState:
     row = _patient_row(patient, annotations)
     return DayState(
         safety=_safety_from(patient, row),
-        catalogue_revision=row and row["catalogue_revision"],
+        catalogue_revision=None if row is None else row["catalogue_revision"],
         habit_ticks={tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []},
     )
 
@@ -513,20 +522,29 @@ PRESCRIPTION_VALUES = (
 )
 
 
+class AssignmentValues(TypedDict):
+    """The open programme as ``open_prescription_values`` reads it."""
+
+    id: int
+    status: str
+    program_id: int
+    current_phase_id: int
+
+
 @dataclass(frozen=True)
 class OpenPrescription:
     """The open programme and its active prescription as plain values: ``assignment`` holds
     ``id``, ``status``, ``program_id`` and ``current_phase_id``; each item the dose fields,
     ``exercise_id``, ``phase_id`` and ``order``, sorted as the programme orders them."""
 
-    assignment: dict | None
-    items: list[dict]
+    assignment: AssignmentValues | None
+    items: list[dict[str, Any]]
 
 
-def open_prescription_values(patient_id: int, catalogue) -> OpenPrescription:
+def open_prescription_values(patient_id: int, catalogue: Catalogue) -> OpenPrescription:
     """``open_assignment_and_items`` without model instances, for ``me/today/``: one query (two
     when the programme has no active exercise). Phase numbers come from the catalogue snapshot."""
-    items = list(
+    items: list[dict[str, Any]] = list(
         PrescriptionItem.objects.filter(
             assignment__patient_id=patient_id,
             assignment__status__in=OPEN_STATUSES,
@@ -535,6 +553,7 @@ def open_prescription_values(patient_id: int, catalogue) -> OpenPrescription:
         .order_by()
         .values(*PRESCRIPTION_VALUES)
     )
+    assignment: AssignmentValues | None
     if items:
         first = items[0]
         assignment = {
@@ -565,7 +584,7 @@ class Due:
 
 
 def due_by_exercise(
-    *, patient_id: int, items: list[dict], active: bool, today: date
+    *, patient_id: int, items: list[dict[str, Any]], active: bool, today: date
 ) -> dict[int, Due]:
     """``today_plan``'s due-ness for prescription values (one query): exercise id → Due."""
     history = done_days(patient_ids=[patient_id], since=_history_start(today), until=today)

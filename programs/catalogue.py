@@ -11,7 +11,9 @@ shows on the next request here.
 """
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -76,7 +78,8 @@ class ExerciseView:
     def cover(self) -> MediaView | None:
         """The picture for lists: the start position if there is one (as ``Exercise.cover``)."""
         starts = [item for item in self.media if item.role == MediaRole.START_POSITION]
-        return (starts or list(self.media) or [None])[0]
+        pictures = starts or self.media
+        return pictures[0] if pictures else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +169,11 @@ def forget() -> None:
         _snapshot = {}
 
 
-def _text(row: dict, name: str, language: str) -> str:
+def _text(row: Mapping[str, Any], name: str, language: str) -> str:
     return row[f"{name}_{language}"] or row[f"{name}_{FALLBACK_LANGUAGE}"]
 
 
-def _media_view(row: dict, language: str) -> MediaView:
+def _media_view(row: Mapping[str, Any], language: str) -> MediaView:
     static_path, file, thumbnail, poster = (
         row["static_path"],
         row["file"],

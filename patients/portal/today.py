@@ -57,7 +57,7 @@ def today_context(request, *, next_day_form=None) -> dict:
     # Thumbnails, names and "How to do it" from the catalogue snapshot: no query once rendered.
     texts = catalogue(revision=day.catalogue_revision)
     how_to = fragments.how_to(texts, [entry.item.exercise_id for entry in plan])
-    plan = [
+    cards = [
         Card(
             entry=entry,
             exercise=texts.exercises[entry.item.exercise_id],
@@ -76,9 +76,9 @@ def today_context(request, *, next_day_form=None) -> dict:
         # After pain above 5 today (a session, a report or the next-day check): no training.
         "not_today": safety.high_pain_today and not safety.stopped,
         "not_today_advice": rules.Advice.STOP_TODAY.message,
-        "due": [card for card in plan if card.due],
-        "done_today": [card for card in plan if card.done_today],
-        "later": [card for card in plan if not card.due and not card.done_today],
+        "due": [card for card in cards if card.due],
+        "done_today": [card for card in cards if card.done_today],
+        "later": [card for card in cards if not card.due and not card.done_today],
         "habits": []
         if assignment is None
         else [

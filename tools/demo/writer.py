@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import Field, JSONField, Model
 from psycopg.types.json import Jsonb
 
 from patients.models import (
@@ -112,7 +113,8 @@ def _write_logins(
             email=plan.person.email,
             first_name=plan.person.first_name,
             last_name=plan.person.last_name,
-            password=password_hash,
+            # seed_demo hashes a password whenever a login is new; never None here.
+            password=password_hash or make_password(None),
             date_joined=plan.joined_at,
         )
         for plan in plans
@@ -374,7 +376,7 @@ def _insert(
         model._default_manager.bulk_create(objs, batch_size=ROWS_PER_INSERT)
         return [obj.pk for obj in objs]
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = [_column_field(model, name) for name in names]
     omitted = [
         field
         for field in meta.concrete_fields
@@ -383,29 +385,44 @@ def _insert(
     fields += omitted
     defaults = tuple(field.get_default() for field in omitted)
     json_columns = [index for index, field in enumerate(fields) if isinstance(field, JSONField)]
-    column_names = [field.column for field in fields]
+    column_names = [_column(field) for field in fields]
     quote = connection.ops.quote_name
     new_ids = []
     with connection.cursor() as cursor:
         if ids:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
+                [meta.db_table, _column(meta.pk), len(rows)],
             )
             new_ids = [row[0] for row in cursor.fetchall()]
-            column_names.insert(0, meta.pk.column)
+            column_names.insert(0, _column(meta.pk))
         sql = "COPY {} ({}) FROM STDIN".format(
             quote(meta.db_table), ", ".join(quote(name) for name in column_names)
         )
         with cursor.cursor.copy(sql) as copy:
             for index, given in enumerate(rows):
-                row = given + defaults
+                row: Sequence[Any] = given + defaults
                 if json_columns:
-                    row = list(row)
+                    values = list(row)
                     for column in json_columns:
-                        row[column] = Jsonb(row[column])
+                        values[column] = Jsonb(values[column])
+                    row = values
                 copy.write_row((new_ids[index], *row) if ids else row)
     return new_ids
+
+
+def _column_field(model: type[Model], name: str) -> "Field[Any, Any]":
+    """The field of ``model`` with a column of its own called ``name`` (no reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} has no column")
+    return field
+
+
+def _column(field: "Field[Any, Any]") -> str:
+    if field.column is None:
+        raise TypeError(f"{field} has no column")
+    return field.column
 
 
 def analyze(models: Sequence[type[Model]]) -> None:

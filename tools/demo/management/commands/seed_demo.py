@@ -164,7 +164,8 @@ class Command(BaseCommand):
 
         done = 0
         with given_timestamps(), ThreadPoolExecutor(max_workers=1) as planner:
-            upcoming = planner.submit(plan_batch, batches[0]) if batches else None
+            # With no batch the loop below does not run: the empty plan is never asked for.
+            upcoming = planner.submit(plan_batch, batches[0] if batches else [])
             for index in range(len(batches)):
                 plans = upcoming.result()
                 if index + 1 < len(batches):
