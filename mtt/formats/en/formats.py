@@ -2,7 +2,7 @@
 day before month and the 24-hour clock, as the German pages and the practice do, instead of
 Django's American "Dec. 2, 2026". What forms accept stays Django's English default."""
 
-from django.conf.locale.en.formats import (  # noqa: F401 (re-exported format settings)
+from django.conf.locale.en.formats import (  # type: ignore[import-untyped]  # noqa: F401 (re-exported format settings)
     DATE_INPUT_FORMATS,
     DATETIME_INPUT_FORMATS,
     DECIMAL_SEPARATOR,
