@@ -24,7 +24,7 @@ from patients.models import (
     RedFlag,
     SessionLog,
 )
-from programs.models import DailyHabit
+from programs.models import DailyHabit, Exercise
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
@@ -264,7 +264,9 @@ def patient_overview(*, patient: Patient, today: date) -> dict:
             )
         ),
         "phase_changes": list(
-            assignment.phase_changes.select_related("from_phase", "to_phase", "changed_by")
+            assignment.phase_changes.select_related(
+                "from_phase", "to_phase", "from_exercise", "to_exercise", "changed_by"
+            )
         )
         if assignment
         else [],
@@ -443,3 +445,54 @@ def take_home_programme(*, patient: Patient) -> TakeHomeProgramme:
     assignment, items = open_assignment_and_items(patient)
     attach_media(item.exercise for item in items)
     return TakeHomeProgramme(patient=patient, assignment=assignment, items=items)
+
+
+def attach_variant_options(items: Iterable[PrescriptionItem]) -> None:
+    """``item.variant_options``: the ``(switch, exercise)`` pairs the patient may choose now
+    (``rules.variant_options``); ``item.variant_ask``: the exercise's other variants, which
+    need the therapist first. The easier and harder variants must be attached already
+    (``programs.selectors.attach_display``); the exercises switched from cost one query, and
+    only when the patient does a variant."""
+    items = list(items)
+    back_ids = {
+        item.prescribed_exercise_id
+        for item in items
+        if item.prescribed_exercise_id is not None
+        and item.prescribed_exercise_id != item.exercise_id
+    }
+    known = (
+        Exercise.objects.only("id", "slug", "name_de", "name_en").in_bulk(back_ids)
+        if back_ids
+        else {}
+    )
+    prescribed = {item.exercise_id for item in items}
+    for item in items:
+        exercise = item.exercise
+        variants = {
+            exercise.easier_variant_id: exercise.easier_variant,
+            exercise.harder_variant_id: exercise.harder_variant,
+            **known,
+        }
+        options = rules.variant_options(
+            allowed=item.variant_allowed,
+            exercise_id=item.exercise_id,
+            prescribed_id=item.prescribed_exercise_id,
+            easier_id=exercise.easier_variant_id,
+            harder_id=exercise.harder_variant_id,
+        )
+        # An exercise prescribed already cannot come in twice (the service refuses it too).
+        item.variant_options = [
+            (switch.value, variants[pk])
+            for switch, pk in options.items()
+            if variants.get(pk) and pk not in prescribed
+        ]
+        offered = {variant.pk for _switch, variant in item.variant_options}
+        offered.add(item.prescribed_exercise_id)
+        item.variant_ask = [
+            (switch, variant)
+            for switch, variant in (
+                (rules.VariantSwitch.EASIER.value, exercise.easier_variant),
+                (rules.VariantSwitch.HARDER.value, exercise.harder_variant),
+            )
+            if variant is not None and variant.pk not in offered
+        ]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from patients import rules, selectors, services
 from patients.forms import NextDayCheckForm
-from patients.models import AssignmentStatus, SessionLog
+from patients.models import AssignmentStatus, PrescriptionItem, SessionLog
 from patients.portal import access, questionnaires
 from patients.portal.access import patient_required, patient_today
 from programs.selectors import attach_display
@@ -27,6 +27,7 @@ def today_context(request, *, next_day_form=None) -> dict:
     )
     # Thumbnails and "How to do it" (media, variants' names) for all exercises in two queries.
     attach_display(entry.item.exercise for entry in plan)
+    selectors.attach_variant_options(entry.item for entry in plan)
     pending = selectors.next_day_check_pending(patient=patient, today=today)
     if pending is not None and next_day_form is None:
         next_day_form = NextDayCheckForm(initial={"session": pending.pk})
@@ -83,3 +84,26 @@ def next_day_check(request):
             return redirect("portal:today")
     context = today_context(request, next_day_form=form)
     return render(request, "portal/today.html", context, status=400)
+
+
+@patient_required
+@require_POST
+def switch_variant(request, pk: int):
+    """Swap one exercise for the variant the therapist allows, or back (docs/product.md,
+    "Variants"); only the patient's own active prescription (404 for anything else)."""
+    item = get_object_or_404(
+        PrescriptionItem, pk=pk, assignment__patient=request.patient, removed_at__isnull=True
+    )
+    try:
+        item = services.prescription_item_switch_variant(
+            item=item, to=request.POST.get("to", ""), switched_by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Done: you now do “%(name)s”. Your therapist can see the change.")
+            % {"name": item.exercise.name},
+        )
+    return redirect("portal:today")

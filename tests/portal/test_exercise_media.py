@@ -32,7 +32,7 @@ def test_today_shows_a_thumbnail_per_due_exercise(patient_client):
 
     due = page.split('id="due-title"')[1].split("</section>")[0]
     thumbnails = re.findall(r'<img class="exercise-thumb"[^>]*>', due)
-    assert len(thumbnails) == due.count('<li class="card exercise">') == 4
+    assert len(thumbnails) == due.count('<li class="card exercise" id="item-') == 4
     plank = Exercise.objects.get(slug="plank-mtt")
     start = plank.media.get(role="start_position")
     assert (
