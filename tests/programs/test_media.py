@@ -101,6 +101,18 @@ def test_a_file_over_the_limit_is_refused_naming_the_limit(settings):
     assert "files may be at most 1 MB" in error.value.messages[0]
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    # German: the catalogue's sentence once regenerated, the number in German format either way.
+    [("en", "The file is 1.5 MB; files may be at most 1 MB."), ("de", " 1,5 MB")],
+)
+def test_the_size_is_written_in_the_readers_number_format(settings, language, expected):
+    settings.MEDIA_MAX_UPLOAD_MB = 1
+    with translation.override(language), pytest.raises(ValidationError) as error:
+        media.validate_upload(upload("big.jpg", b"\xff\xd8\xff" + b"\x00" * (3 * 512 * 1024)))
+    assert expected in error.value.messages[0]
+
+
 def test_an_svg_with_a_script_is_refused_even_named_png():
     svg = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     for name in ("drawing.svg", "drawing.png"):
