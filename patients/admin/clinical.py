@@ -441,16 +441,18 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
                 for name in item_form.changed_data
                 if name in Dosage.DOSAGE_FIELDS
             }
+            fields = list(dosage)
             if dosage:
                 services.prescription_item_update(item=item, changed_by=request.user, dosage=dosage)
-                changed.append((item, list(dosage)))
             if "variant_allowed" in item_form.changed_data:
                 services.prescription_item_allow_variant(
                     item=item,
                     allowed=item_form.cleaned_data["variant_allowed"],
                     changed_by=request.user,
                 )
-                changed.append((item, ["variant_allowed"]))
+                fields.append("variant_allowed")
+            if fields:
+                changed.append((item, fields))
         # What Django's change message reads from a saved formset.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], changed, []
         return None
