@@ -25,8 +25,9 @@ RUN pip install --require-hashes --no-deps -r requirements/base.txt
 COPY . .
 
 # Static files are collected into the image (var/static, served by WhiteNoise). The settings need
-# DEBUG off and some SECRET_KEY to load; this one exists only during this build step.
-RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret \
+# DEBUG off, some SECRET_KEY and a database URL to load (collectstatic opens no database); these
+# exist only during this build step.
+RUN DEBUG=false SECRET_KEY=build-only-collectstatic-not-a-secret DATABASE_URL=sqlite://:memory: \
     python manage.py collectstatic --noinput --verbosity 0
 
 # Run as an unprivileged user; var/ stays writable (Celery beat's schedule file lives there, and

@@ -5,7 +5,7 @@
 #   make manage ARGS='…'   manage.py with the settings of make run (.env), e.g. ARGS='seed_demo --help'
 #   make shell     Django's shell with the same settings
 #   make test      install, lint, migrations check and the whole test suite (scripts/test.sh)
-#   make bench     benchmark against a bare Django view, write docs/benchmarks.md (scripts/bench.sh)
+#   make bench     benchmark against Django's own ceiling, write docs/benchmarks.md (scripts/bench.sh)
 #   make messages  update locale/*/LC_MESSAGES/django.po and compile them
 #   make clean     remove var/ (SQLite database, Celery broker files, collected static files)
 
@@ -92,7 +92,8 @@ compilemessages: venv
 # `make run` writes .env once (scripts/dev-env.sh: DEBUG=true, a generated development SECRET_KEY,
 # PORT), which the settings read in development, so manage.py in this checkout runs with the same
 # settings (docs/operations.md "Configuration"). `DEBUG=false make run` runs the production
-# settings locally (then SECRET_KEY must be in the environment); PORT=8001 picks another port.
+# settings locally (then SECRET_KEY and DATABASE_URL must be in the environment, and DEMO_TOOLS=true
+# for the demo data); PORT=8001 picks another port.
 run: venv compilemessages
 	scripts/run.sh
 
@@ -108,6 +109,7 @@ test: venv compilemessages
 	scripts/test.sh $(PYTEST_ARGS)
 
 # The scale data stays in PostgreSQL (databases mtt_bench, mtt_bench_reminders) between runs.
+# One row besides the two ceilings: make bench BENCH_ARGS='--rows me_today' (docs/benchmarks.md).
 bench: venv compilemessages
 	scripts/bench.sh $(BENCH_ARGS)
 

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        # Deferred: models and signal receivers are imported once the app registry is ready.
         from django.contrib.auth.signals import user_logged_in
 
         from accounts.language import remember_profile_language

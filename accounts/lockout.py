@@ -11,7 +11,7 @@ The portal login, the admin login and ``POST /api/v1/auth/token/`` all go throug
 ``django.contrib.auth.authenticate()``, where ``axes.backends.AxesStandaloneBackend`` (first in
 ``AUTHENTICATION_BACKENDS``) refuses locked-out pairs and the ``user_login_failed`` signal counts
 failures. ``axes.middleware.AxesMiddleware`` turns a refused request into the response built here.
-A wrong TOTP code at the token login is sent through the same signal (``patients/api/tokens.py``),
+A wrong TOTP code at the token login is sent through the same signal (``tokens/api.py``),
 so wrong codes and wrong passwords add up to one count.
 """
 
@@ -61,22 +61,6 @@ def username_for_lockout(request: HttpRequest, credentials: dict | None) -> str 
     return username
 
 
-def client_address(request: HttpRequest) -> str | None:
-    """The client's address (``AXES_CLIENT_IP_CALLABLE``): ``REMOTE_ADDR``, or with
-    ``TRUSTED_PROXY_COUNT`` reverse proxies in front, the address the outermost of them saw
-    (read from the right of ``X-Forwarded-For``, so a client cannot choose it)."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if forwarded:
-            return forwarded[-min(proxies, len(forwarded))]
-    return request.META.get("REMOTE_ADDR")
-
-
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
 ) -> HttpResponse:
@@ -84,7 +68,7 @@ def lockout_response(
     /api/, a page otherwise (the admin's own look for the admin login)."""
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": lockout_message()}, status=429)
+        response: HttpResponse = JsonResponse({"detail": lockout_message()}, status=429)
     else:
         template = (
             "admin/locked_out.html"

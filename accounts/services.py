@@ -1,7 +1,10 @@
 """Writes and e-mails for accounts: invitations and passwordless login links."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -18,10 +21,13 @@ from accounts.tokens import (
     invitation_token,
     login_link_token,
 )
-from patients.models import Patient
+
+# For the annotation only: patients sits above accounts' sign-in (docs/architecture.md).
+if TYPE_CHECKING:
+    from patients.models import Patient
 
 
-def _link(url_name: str, user, generator: PasswordResetTokenGenerator) -> str:
+def _link(url_name: str, user: User, generator: PasswordResetTokenGenerator) -> str:
     path = reverse(
         url_name,
         kwargs={
@@ -32,7 +38,7 @@ def _link(url_name: str, user, generator: PasswordResetTokenGenerator) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _send(*, user, language: str, template: str, context: dict) -> None:
+def _send(*, user: User, language: str, template: str, context: dict[str, Any]) -> None:
     """Render ``accounts/email/<template>_subject.txt`` and ``….txt`` in the user's language."""
     with translation.override(language):
         context = {"user": user, "site_url": settings.SITE_URL, **context}
@@ -41,7 +47,7 @@ def _send(*, user, language: str, template: str, context: dict) -> None:
     send_mail(" ".join(subject.split()), body, None, [user.email])
 
 
-def patient_invite(*, patient: Patient, invited_by) -> str:
+def patient_invite(*, patient: "Patient", invited_by: User) -> str:
     """E-mail the patient a one-time link to set their password; it expires after 7 days.
 
     Sending again is harmless: every link stays valid until one of them is used or it expires.

@@ -9,7 +9,7 @@ code. A confirmed device can only be replaced by the practice admin deleting it 
 The same second factor guards every other way to patient data: a staff member obtains an API
 token only with a current code (``POST /api/v1/auth/token/`` with ``otp``, see ``totp_check``) or
 from a verified admin session (the admin's "API tokens" page), and the API accepts a staff
-member's session cookie only once the session is verified (``patients.api.auth``).
+member's session cookie only once the session is verified (``api.authentication``).
 
 ``ADMIN_REQUIRE_2FA`` (default on) switches all of this together; the embedded demo of
 ``make run`` turns it off and says so (docs/security.md).

@@ -18,11 +18,11 @@ from django.views.i18n import set_language
 from accounts import forms, services
 from accounts.language import SESSION_KEY, set_session_language
 from accounts.tokens import invitation_token, login_link_token
-from mtt.tokens import selectors as token_selectors
-from mtt.tokens import services as token_services
 from patients import services as patient_services
 from patients.portal.access import patient_required
 from reminders.services import calendar_token_rotate, calendar_url
+from tokens import selectors as token_selectors
+from tokens import services as token_services
 
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
@@ -36,7 +36,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default): a link or a prefetch cannot log anyone out."""
 
-    next_page = reverse_lazy("login")
+    next_page = "login"  # a URL name: Django resolves it (resolve_url)
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

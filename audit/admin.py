@@ -38,8 +38,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["=patient_id"]
     search_help_text = _("Patient id (the number in the patient's admin address)")
     show_full_result_count = False
-    fields = ["at", "user", "action", "object_type", "object_id", "patient_id", "fields", "address"]
-    readonly_fields = fields
+    # A tuple: one sequence for both attributes, read-only like the log.
+    fields = readonly_fields = (
+        "at",
+        "user",
+        "action",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "fields",
+        "address",
+    )
 
     @admin.display(description=_("changed fields"))
     def changed(self, entry):

@@ -8,21 +8,29 @@ practice admin are recorded: a patient using the API for their own data is not.
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 
 from audit.models import AuditAction
 from audit.services import Access, accesses_for, audit_record_many, is_audited, object_type
 
+if TYPE_CHECKING:  # read as the viewset it is mixed into
+    from rest_framework.viewsets import GenericViewSet
 
-class AuditedViewSetMixin:
+    _ViewSet = GenericViewSet[Any]
+else:
+    _ViewSet = object
+
+
+class AuditedViewSetMixin(_ViewSet):
     """For viewsets of patient data; put it first among the bases. ``audit_patient_path`` is
     the lookup from the resource's model to its patient ("" for patients themselves; load any
     relation it crosses with the queryset)."""
 
     audit_patient_path = "patient"
     # Actions whose get_object() is a read; writes record with audit_write.
-    audit_read_actions = ("retrieve",)
+    audit_read_actions: tuple[str, ...] = ("retrieve",)
 
     @property
     def _audit_pending(self) -> list[Access]:

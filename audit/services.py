@@ -10,8 +10,10 @@ together) and needs none of its own.
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -29,7 +31,7 @@ class Access:
     fields: tuple[str, ...] = ()
 
 
-def is_audited(user) -> bool:
+def is_audited(user: User | AnonymousUser | None) -> TypeGuard[User]:
     """Therapists and the practice admin are audited (docs/product.md); patients reading or logging
     their own data are not."""
     return bool(user is not None and user.is_authenticated and (user.is_staff or user.is_superuser))
@@ -67,11 +69,13 @@ def patient_id_of(obj: Model, patient_path: str) -> int:
     the patient, as in the admin ("" for a patient itself, "session__patient" through a
     relation: load those relations with the objects)."""
     if not patient_path:
-        return obj.pk
+        pk: int = obj.pk
+        return pk
     *through, last = patient_path.split("__")
     for name in through:
         obj = getattr(obj, name)
-    return getattr(obj, f"{last}_id")
+    patient_id: int = getattr(obj, f"{last}_id")
+    return patient_id
 
 
 def accesses_for(
@@ -91,7 +95,7 @@ def accesses_for(
 
 
 def audit_record_many(
-    *, user, accesses: Iterable[Access], request: HttpRequest | None
+    *, user: User | AnonymousUser | None, accesses: Iterable[Access], request: HttpRequest | None
 ) -> list[AuditEntry]:
     """Write one row per access in a single INSERT. Nothing for users who are not audited or
     when there is nothing to write."""
@@ -117,11 +121,11 @@ def audit_record_many(
 
 def audit_record(
     *,
-    user,
+    user: User | AnonymousUser | None,
     patient_ids: Iterable[int],
     action: AuditAction,
     obj_type: type[Model] | Model | str,
-    obj_id=None,
+    obj_id: int | str | None = None,
     fields: Iterable[str] = (),
     request: HttpRequest | None,
 ) -> list[AuditEntry]:

@@ -6,6 +6,7 @@ class MttConfig(AppConfig):
     verbose_name = "MTT Rücken"
 
     def ready(self):
+        # Deferred: models and signal receivers are imported once the app registry is ready.
         from mtt import metrics
 
         metrics.connect_celery_signals()

@@ -20,7 +20,7 @@ class RedisCache(DjangoRedisCache):
                 "the keys under it."
             )
 
-    def clear(self) -> bool:
+    def clear(self) -> bool:  # type: ignore[override]  # as Django's RedisCache: a bool
         client = self._cache.get_client(write=True)
         for keys in batched(client.scan_iter(match=f"{self.key_prefix}:*", count=1000), 1000):
             client.delete(*keys)

@@ -34,6 +34,10 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from mtt.celery import app as celery_app
+from patients.models import Alert, FlagKind, RedFlag, ReminderChannel, SessionLog
+from reminders.models import OPEN_STATUSES, Delivery, DeliveryStatus, Digest, ReminderKind
+
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if MULTIPROC_DIR:
     os.makedirs(MULTIPROC_DIR, exist_ok=True)
@@ -150,9 +154,6 @@ class DatabaseCollector:
     """The app's own numbers, read from the database on each scrape: seven queries."""
 
     def collect(self):
-        from patients.models import Alert, FlagKind, RedFlag, ReminderChannel, SessionLog
-        from reminders.models import OPEN_STATUSES, Delivery, DeliveryStatus, Digest, ReminderKind
-
         now = timezone.now()
 
         sessions = SessionLog.objects.aggregate(
@@ -272,16 +273,14 @@ class BrokerCollector:
     the broker answered; no database query."""
 
     def collect(self):
-        from mtt.celery import app
-
-        names = [queue.name for queue in app.conf.task_queues or []]
-        names = names or [app.conf.task_default_queue]
+        names = [queue.name for queue in celery_app.conf.task_queues or []]
+        names = names or [celery_app.conf.task_default_queue]
         up = GaugeMetricFamily("mtt_broker_up", "1 when the Celery broker answered the scrape.")
         queued = GaugeMetricFamily(
             "mtt_celery_queue_length", "Tasks waiting in the broker, by queue.", labels=["queue"]
         )
         try:
-            with app.connection_for_read() as conn:
+            with celery_app.connection_for_read() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
                 # Declaring is idempotent (every worker does it) and answers the length; a
                 # passive declare fails on Redis while the queue is empty.

@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mtt",
-    "mtt.tokens",
+    "tokens",
     "programs",
     "patients",
     "accounts",
@@ -73,10 +73,15 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
 ]
+# Demo data (tools.demo: seed_demo, setup_demo) is tooling, not part of the product: installed
+# for `make run` (DEBUG), the tests and the bench, and in production only when asked for with
+# DEMO_TOOLS=true (e.g. to load the demo into the docker compose stack).
+if env.bool("DEMO_TOOLS", default=DEBUG):
+    INSTALLED_APPS.append("tools.demo")
 
 MIDDLEWARE = [
     "mtt.metrics.MetricsMiddleware",  # outermost: counts and times every answer (/metrics)
-    "patients.api.middleware.ApiErrorsMiddleware",  # first: every error under /api/ is JSON
+    "api.middleware.ApiErrorsMiddleware",  # first: every error under /api/ is JSON
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -112,8 +117,16 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL from DATABASE_URL; embedded SQLite for `make run` otherwise. SQLite runs
-# in WAL mode with immediate transactions so the web process and the worker can write at once.
+# Database: PostgreSQL from DATABASE_URL; embedded SQLite under var/ for `make run` (DEBUG on)
+# otherwise. Production names its database: without DATABASE_URL it refuses to start rather than
+# serve from an empty SQLite file that the next deployment throws away; an explicit
+# sqlite:///path runs on SQLite on purpose (docs/operations.md "Configuration"). SQLite runs in
+# WAL mode with immediate transactions so the web process and the worker can write at once.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;",
+}
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     # Server-side parameters let psycopg prepare a statement after a few runs on the same
@@ -126,21 +139,23 @@ if env.str("DATABASE_URL", default=""):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=2
         )
-else:
+    elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+elif DEBUG:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "mtt.sqlite3",
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
-                ),
-            },
+            "OPTIONS": SQLITE_OPTIONS,
         }
     }
+else:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off (production), e.g. "
+        "postgres://user:password@host:5432/mtt; to run on SQLite on purpose, name the file: "
+        "sqlite:////srv/mtt/mtt.sqlite3. For local development run `make run` or set DEBUG=true."
+    )
 # Persistent connections: a new PostgreSQL connection per request costs several times the
 # throughput of the request itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -176,7 +191,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# The one reading of the client address behind proxies, validated (the audit log's too).
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # Failures are kept only while they count (AccessAttempt); no log of every successful login.
@@ -414,23 +430,31 @@ CONSENT_VERSION = env.str("CONSENT_VERSION", default="2026-11")
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=3650)
 RETENTION_DELIVERY_DAYS = env.int("RETENTION_DELIVERY_DAYS", default=90)
 
+# Run on every API request but in the views marked ``consent_exempt`` (api/base.py, ApiMixin):
+# a patient who has not agreed to the consent text in force gets 403 ``consent_required``.
+API_CALLER_CHECKS = ["privacy.api.require_consent"]
+# The same in the portal (patients/portal/access.py, patient_required): a check answers a
+# response (the consent page) or None.
+PORTAL_CALLER_CHECKS = ["privacy.views.consent_gate"]
+
 REST_FRAMEWORK = {
     # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "patients.api.auth.BearerTokenAuthentication",
+        "tokens.authentication.BearerTokenAuthentication",
         # The login session; a staff member's needs the verified second factor (2FA).
-        "patients.api.auth.SessionAuthentication",
+        "api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "patients.api.base.PageNumbers",  # strict page numbers
+    "DEFAULT_PAGINATION_CLASS": "api.base.PageNumbers",  # strict page numbers
     "PAGE_SIZE": 20,
-    # One JSON object per body, bounded in size and depth (patients/api/parsers.py).
-    "DEFAULT_PARSER_CLASSES": ["patients.api.parsers.JSONObjectParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # One JSON object per body, bounded in size and depth (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONObjectParser"],
+    # orjson, byte for byte what DRF's JSONRenderer writes (api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.OrjsonRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "patients.api.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
-    "EXCEPTION_HANDLER": "patients.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     # Login throttling on POST auth/token/: per client address and username, and per address.
     "DEFAULT_THROTTLE_RATES": {

@@ -7,6 +7,8 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-key-" + "x" * 50)
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mtt")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# The demo data commands (tools.demo) are tested too.
+os.environ.setdefault("DEMO_TOOLS", "true")
 # Playwright's sync API runs an event loop in the test thread; the live server is synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -1,5 +1,5 @@
-"""Project-level views: the health check, the start page, the favicon, the API root and the
-operators' metrics."""
+"""Project-level views: the health check, the start page, the favicon and the operators'
+metrics (the API root is ``api.views``)."""
 
 import logging
 
@@ -8,13 +8,9 @@ from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
-from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from mtt import metrics as app_metrics
 from mtt.celery import app as celery_app
@@ -79,43 +75,6 @@ def favicon(request):
     if not path:  # a deployment without the static sources
         raise Http404
     return FileResponse(open(path, "rb"), content_type="image/x-icon")
-
-
-API_PREFIX = "api/v1/"
-
-
-def _api_routes(patterns, prefix="") -> list[tuple[str, str]]:
-    """(key, URL name) for every route under /api/v1/ that needs no argument, in URLconf order:
-    each router's lists and the fixed resources (``me/today``, ``auth/token`` …)."""
-    found = []
-    for pattern in patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            found += _api_routes(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern) and pattern.name and route.startswith(API_PREFIX):
-            found.append(pattern.name)
-    return found
-
-
-class ApiRootView(APIView):
-    """``GET /api/v1/``: the resources of the API by name, as absolute URLs (DRF's API root).
-    Read from the URLconf on each request, so a route registered anywhere under /api/v1/
-    appears here without further code."""
-
-    permission_classes = [AllowAny]
-    schema = None  # not a resource; the OpenAPI document describes the others
-
-    def get(self, request):
-        resources = {}
-        for name in _api_routes(get_resolver().url_patterns):
-            try:
-                path = reverse(name)
-            except NoReverseMatch:  # needs an argument: an object, not a resource
-                continue
-            key = path.removeprefix(f"/{API_PREFIX}").strip("/")
-            if key and key not in resources:
-                resources[key] = request.build_absolute_uri(path)
-        return Response(resources)
 
 
 @never_cache

@@ -2,6 +2,7 @@
 the rest (prescription, dates) and write."""
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -61,7 +62,13 @@ def red_flag_fields():
 RED_FLAG_FIELDS = ("red_flag_saddle_numbness", "red_flag_bladder_bowel", "red_flag_leg_weakness")
 
 
-class SafetyQuestionsMixin:
+if TYPE_CHECKING:  # read as the form it is mixed into
+    _Form = forms.Form
+else:
+    _Form = object
+
+
+class SafetyQuestionsMixin(_Form):
     """The three safety questions first; ``said_yes`` reads them from the submitted data, so a
     yes counts even when the rest of the form is incomplete."""
 

@@ -119,6 +119,33 @@ class Patient(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
 
+# The patient record's fields by who changes them, in one place for the services, the admin and
+# the API (docs/security.md). The patient's own settings (portal profile, ``me/profile/``):
+PATIENT_SETTINGS = (
+    "language",
+    "time_zone",
+    "reminder_time",
+    "reminder_channel",
+    "reminder_opt_out",
+    "habit_reminders",
+)
+# Settings the therapist keeps for the patient (the portal does not offer them).
+THERAPIST_SETTINGS = ("quiet_hours_start", "quiet_hours_end")
+# What the therapist records about the patient; the patient cannot change it.
+PERSONAL_FIELDS = ("date_of_birth",)
+CLINICAL_FIELDS = ("pain_limit", "diagnosis", "chronic_inflammatory_disease", "relevant_conditions")
+# Changed only by the consent flow, which writes its ConsentRecord with it (privacy.services).
+CONSENT_FIELDS = ("consent_at", "consent_version")
+# The whole profile, as the therapist enters it at intake.
+PROFILE_FIELDS = (
+    *PERSONAL_FIELDS,
+    *PATIENT_SETTINGS,
+    *THERAPIST_SETTINGS,
+    *CLINICAL_FIELDS,
+    *CONSENT_FIELDS,
+)
+
+
 class RedFlagSign(models.TextChoices):
     """Red flags grouped as the German guideline (NVL Nicht-spezifischer Kreuzschmerz) does; each
     one blocks the programme until a therapist records medical clearance (docs/clinical-safety.md).

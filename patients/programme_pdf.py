@@ -201,7 +201,7 @@ class ProgrammeDocument(FPDF):
         super().__init__(format="A4")
         folder = _font_dir()
         self.unicode = folder is not None
-        if self.unicode:
+        if folder is not None:
             for style, name in FONT_FILES.items():
                 self.add_font(FAMILY, style=style, fname=str(folder / name))
             self.family = FAMILY
@@ -233,13 +233,15 @@ class ProgrammeDocument(FPDF):
         self.set_font(self.family, style, size)
         self.multi_cell(0, height, self.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
 
+    def _line_count(self, text: str, *, height: float) -> int:
+        """How many lines ``text`` takes in a cell of the full width (fpdf2's dry run)."""
+        lines = self.multi_cell(0, height, self.clean(text), dry_run=True, output="LINES")
+        return len(lines) if isinstance(lines, list) else 1
+
     def boxed(self, title: str, lines: list[str], *, fill: tuple[int, int, int]) -> None:
         """A shaded box with a bold title; kept on one page."""
         self.set_font(self.family, "", 9.5)
-        needed = 10 + sum(
-            len(self.multi_cell(0, 4.8, self.clean(line), dry_run=True, output="LINES")) * 4.8 + 1
-            for line in lines
-        )
+        needed = 10 + sum(self._line_count(line, height=4.8) * 4.8 + 1 for line in lines)
         if self.will_page_break(needed):
             self.add_page()
         self.set_fill_color(*fill)

@@ -408,10 +408,10 @@ def session_advice(
     A red flag overrides everything else: the only advice is to get help now and that training
     is stopped, so that message is not diluted by tips about load.
     """
-    reasons = {FlagReason(reason) for reason in reasons}
-    if FlagReason.RED_FLAG in reasons:
+    flags = {FlagReason(reason) for reason in reasons}
+    if FlagReason.RED_FLAG in flags:
         return red_flag_advice(red_flags) or [Advice.EMERGENCY_NOW, Advice.PROGRAMME_STOPPED]
-    wanted = {advice for reason in reasons for advice in _ADVICE_FOR[reason]}
+    wanted = {advice for flag in flags for advice in _ADVICE_FOR[flag]}
     return [advice for advice in Advice if advice in wanted]
 
 

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 
 from patients import rules
 from patients.models import (
@@ -24,7 +26,8 @@ from patients.models import (
     RedFlag,
     SessionLog,
 )
-from programs.models import DailyHabit, Exercise
+from programs.catalogue import Catalogue
+from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
@@ -179,12 +182,11 @@ def adherence_for_patients(
 
 
 def pain_values(*, patient: Patient, since: date, until: date) -> list[tuple[date, int, int]]:
-    return list(
-        # A session stopped at the safety questions has no "after" and says nothing of a trend.
-        SessionLog.objects.filter(
-            patient=patient, local_date__gte=since, local_date__lte=until, pain_after__isnull=False
-        ).values_list("local_date", "pain_before", "pain_after")
-    )
+    # A session stopped at the safety questions has no "after" and says nothing of a trend.
+    rows = SessionLog.objects.filter(
+        patient=patient, local_date__gte=since, local_date__lte=until, pain_after__isnull=False
+    ).values_list("local_date", "pain_before", "pain_after")
+    return [(day, before, after) for day, before, after in rows if after is not None]
 
 
 def assignment_readiness(*, assignment: Assignment, today: date) -> rules.Readiness:
@@ -238,7 +240,7 @@ def weekly_adherence(*, patient: Patient, today: date, weeks: int = 12) -> list[
     return result
 
 
-def patient_overview(*, patient: Patient, today: date) -> dict:
+def patient_overview(*, patient: Patient, today: date) -> dict[str, Any]:
     """Everything the therapist's patient page shows."""
     assignment = open_assignment(patient)
     flagged = list(
@@ -281,7 +283,9 @@ def patient_overview(*, patient: Patient, today: date) -> dict:
     return overview
 
 
-def patient_changelist_annotations(queryset: QuerySet[Patient], *, today: date) -> QuerySet:
+def patient_changelist_annotations(
+    queryset: QuerySet[Patient], *, today: date
+) -> QuerySet[Patient]:
     """Columns of the therapist's patient list as correlated subqueries (index-backed), so the
     list costs the same number of queries for 20 or 2000 patients."""
     sessions = SessionLog.objects.filter(patient=OuterRef("pk"))
@@ -403,30 +407,72 @@ class SafetyState:
         return bool(self.open_signs)
 
 
-def safety_state(*, patient: Patient, today: date) -> SafetyState:
-    """The open red flags and whether pain reached the high-risk zone today (a session, a
-    symptom report or a next-day check raised such an alert since the patient's midnight): one
-    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
-    it."""
+def _safety_annotations(patient: Patient, today: date) -> dict:
     midnight = datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
-    open_flags = RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
     high = Alert.objects.filter(
         patient=patient,
         kind__in=[rules.FlagReason.PAIN_HIGH, rules.FlagReason.NEXT_DAY_PAIN_HIGH],
         created_at__gte=midnight,
     )
-    state = (
+    return {"stopped": Exists(_open_flags(patient)), "high": Exists(high)}
+
+
+def _open_flags(patient: Patient) -> QuerySet[RedFlag]:
+    return RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
+
+
+def _safety_from(patient: Patient, row: dict | None) -> SafetyState:
+    row = row or {"stopped": False, "high": False}
+    open_signs = (
+        sorted(set(_open_flags(patient).values_list("sign", flat=True))) if row["stopped"] else []
+    )
+    advice = rules.red_flag_advice(open_signs)
+    if not open_signs and row["high"]:
+        advice = [rules.Advice.STOP_TODAY]
+    return SafetyState(open_signs=open_signs, high_pain_today=row["high"], advice=advice)
+
+
+def _patient_row(patient: Patient, annotations: dict) -> dict | None:
+    return (
         Patient.objects.filter(pk=patient.pk)
-        .annotate(stopped=Exists(open_flags), high=Exists(high))
-        .values("stopped", "high")
+        .annotate(**annotations)
+        .values(*annotations)
         .order_by()
         .first()
-    ) or {"stopped": False, "high": False}
-    open_signs = sorted(set(open_flags.values_list("sign", flat=True))) if state["stopped"] else []
-    advice = rules.red_flag_advice(open_signs)
-    if not open_signs and state["high"]:
-        advice = [rules.Advice.STOP_TODAY]
-    return SafetyState(open_signs=open_signs, high_pain_today=state["high"], advice=advice)
+    )
+
+
+def safety_state(*, patient: Patient, today: date) -> SafetyState:
+    """The open red flags and whether pain reached the high-risk zone today (a session, a
+    symptom report or a next-day check raised such an alert since the patient's midnight): one
+    query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
+    it."""
+    return _safety_from(patient, _patient_row(patient, _safety_annotations(patient, today)))
+
+
+@dataclass(frozen=True)
+class DayState:
+    """``safety_state`` with the catalogue revision and the day's habit ticks, read in the same
+    query: what ``me/today/`` asks before it takes the catalogue from the snapshot."""
+
+    safety: SafetyState
+    catalogue_revision: int | None
+    habit_ticks: dict[int, int]
+
+
+def day_state(*, patient: Patient, today: date) -> DayState:
+    """One query (two when a red flag is open)."""
+    ticks = HabitCheck.objects.filter(patient_id=OuterRef("pk"), day=today).order_by()
+    annotations = _safety_annotations(patient, today) | {
+        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
+        "ticks": ArraySubquery(ticks.values(tick=JSONObject(habit="habit_id", count="count"))),
+    }
+    row = _patient_row(patient, annotations)
+    return DayState(
+        safety=_safety_from(patient, row),
+        catalogue_revision=row and row["catalogue_revision"],
+        habit_ticks={tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []},
+    )
 
 
 @dataclass(frozen=True)
@@ -447,12 +493,16 @@ def take_home_programme(*, patient: Patient) -> TakeHomeProgramme:
     return TakeHomeProgramme(patient=patient, assignment=assignment, items=items)
 
 
-def attach_variant_options(items: Iterable[PrescriptionItem]) -> None:
+def attach_variant_options(
+    items: Iterable[PrescriptionItem], *, texts: Catalogue | None = None
+) -> None:
     """``item.variant_options``: the ``(switch, exercise)`` pairs the patient may choose now
     (``rules.variant_options``); ``item.variant_ask``: the exercise's other variants, which
-    need the therapist first. The easier and harder variants must be attached already
-    (``programs.selectors.attach_display``); the exercises switched from cost one query, and
-    only when the patient does a variant."""
+    need the therapist first. This is per patient, so it is never part of a fragment cached
+    for the catalogue (``patients/portal/fragments.py``). With ``texts`` (the catalogue
+    snapshot) the variants' names cost no query; without, the easier and harder variants must
+    be attached already (``programs.selectors.attach_display``) and the exercises switched
+    from cost one query, only when the patient does a variant."""
     items = list(items)
     back_ids = {
         item.prescribed_exercise_id
@@ -460,25 +510,37 @@ def attach_variant_options(items: Iterable[PrescriptionItem]) -> None:
         if item.prescribed_exercise_id is not None
         and item.prescribed_exercise_id != item.exercise_id
     }
-    known = (
-        Exercise.objects.only("id", "slug", "name_de", "name_en").in_bulk(back_ids)
-        if back_ids
-        else {}
-    )
+    if texts is not None:
+        known = {pk: texts.exercises[pk] for pk in back_ids if pk in texts.exercises}
+        pairs = {
+            item.pk: (
+                texts.exercises[item.exercise_id].easier_variant,
+                texts.exercises[item.exercise_id].harder_variant,
+            )
+            for item in items
+        }
+    else:
+        known = (
+            Exercise.objects.only("id", "slug", "name_de", "name_en").in_bulk(back_ids)
+            if back_ids
+            else {}
+        )
+        pairs = {
+            item.pk: (item.exercise.easier_variant, item.exercise.harder_variant) for item in items
+        }
     prescribed = {item.exercise_id for item in items}
     for item in items:
-        exercise = item.exercise
+        easier, harder = pairs[item.pk]
         variants = {
-            exercise.easier_variant_id: exercise.easier_variant,
-            exercise.harder_variant_id: exercise.harder_variant,
+            **{variant.id: variant for variant in (easier, harder) if variant is not None},
             **known,
         }
         options = rules.variant_options(
             allowed=item.variant_allowed,
             exercise_id=item.exercise_id,
             prescribed_id=item.prescribed_exercise_id,
-            easier_id=exercise.easier_variant_id,
-            harder_id=exercise.harder_variant_id,
+            easier_id=easier.id if easier is not None else None,
+            harder_id=harder.id if harder is not None else None,
         )
         # An exercise prescribed already cannot come in twice (the service refuses it too).
         item.variant_options = [
@@ -486,13 +548,97 @@ def attach_variant_options(items: Iterable[PrescriptionItem]) -> None:
             for switch, pk in options.items()
             if variants.get(pk) and pk not in prescribed
         ]
-        offered = {variant.pk for _switch, variant in item.variant_options}
+        offered = {variant.id for _switch, variant in item.variant_options}
         offered.add(item.prescribed_exercise_id)
         item.variant_ask = [
             (switch, variant)
             for switch, variant in (
-                (rules.VariantSwitch.EASIER.value, exercise.easier_variant),
-                (rules.VariantSwitch.HARDER.value, exercise.harder_variant),
+                (rules.VariantSwitch.EASIER.value, easier),
+                (rules.VariantSwitch.HARDER.value, harder),
             )
-            if variant is not None and variant.pk not in offered
+            if variant is not None and variant.id not in offered
         ]
+
+
+# --- hot reads as plain values (docs/architecture.md, catalogue snapshot) -------------------
+
+PRESCRIPTION_VALUES = (
+    "id",
+    "assignment_id",
+    "assignment__status",
+    "assignment__program_id",
+    "assignment__current_phase_id",
+    "exercise_id",
+    "phase_id",
+    "order",
+    *Dosage.DOSAGE_FIELDS,
+)
+
+
+@dataclass(frozen=True)
+class OpenPrescription:
+    """The open programme and its active prescription as plain values: ``assignment`` holds
+    ``id``, ``status``, ``program_id`` and ``current_phase_id``; each item the dose fields,
+    ``exercise_id``, ``phase_id`` and ``order``, sorted as the programme orders them."""
+
+    assignment: dict | None
+    items: list[dict]
+
+
+def open_prescription_values(patient_id: int, catalogue) -> OpenPrescription:
+    """``open_assignment_and_items`` without model instances, for ``me/today/``: one query (two
+    when the programme has no active exercise). Phase numbers come from the catalogue snapshot."""
+    items = list(
+        PrescriptionItem.objects.filter(
+            assignment__patient_id=patient_id,
+            assignment__status__in=OPEN_STATUSES,
+            removed_at__isnull=True,
+        )
+        .order_by()
+        .values(*PRESCRIPTION_VALUES)
+    )
+    if items:
+        first = items[0]
+        assignment = {
+            "id": first["assignment_id"],
+            "status": first["assignment__status"],
+            "program_id": first["assignment__program_id"],
+            "current_phase_id": first["assignment__current_phase_id"],
+        }
+    else:
+        assignment = next(
+            iter(
+                Assignment.objects.filter(patient_id=patient_id, status__in=OPEN_STATUSES)
+                .order_by()
+                .values("id", "status", "program_id", "current_phase_id")[:1]
+            ),
+            None,
+        )
+    phases = catalogue.phases
+    items.sort(key=lambda item: (phases[item["phase_id"]].number, item["order"], item["id"]))
+    return OpenPrescription(assignment=assignment, items=items)
+
+
+@dataclass(frozen=True)
+class Due:
+    due: bool
+    done_today: bool
+    next_due: date
+
+
+def due_by_exercise(
+    *, patient_id: int, items: list[dict], active: bool, today: date
+) -> dict[int, Due]:
+    """``today_plan``'s due-ness for prescription values (one query): exercise id → Due."""
+    history = done_days(patient_ids=[patient_id], since=_history_start(today), until=today)
+    days_by_exercise = history.get(patient_id, {})
+    result = {}
+    for item in items:
+        days = days_by_exercise.get(item["exercise_id"], [])
+        rule = {"interval_days": item["interval_days"], "weekly_max": item["weekly_max"]}
+        result[item["exercise_id"]] = Due(
+            due=active and rules.is_due(day=today, done_days=days, **rule),
+            done_today=today in days,
+            next_due=rules.next_due_day(after=today, done_days=days, **rule),
+        )
+    return result

@@ -1,9 +1,10 @@
+"""The portal's pages about the programme (namespace ``portal``, put together in mtt/urls.py with
+the other apps' portal pages)."""
+
 from django.urls import path
 
 from patients.portal import habits as habits_view
-from patients.portal import history, programme, progress, questionnaires, session, symptoms, today
-
-app_name = "portal"
+from patients.portal import history, programme, progress, session, symptoms, today
 
 urlpatterns = [
     path("today/", today.today, name="today"),
@@ -17,15 +18,4 @@ urlpatterns = [
     path("progress/", progress.progress, name="progress"),
     path("habits/", habits_view.habits, name="habits"),
     path("programme.pdf", programme.programme, name="programme_pdf"),
-    path("questionnaires/", questionnaires.questionnaire_list, name="questionnaires"),
-    path(
-        "questionnaires/results/<int:pk>/",
-        questionnaires.questionnaire_result,
-        name="questionnaire_result",
-    ),
-    path(
-        "questionnaires/<slug:slug>/",
-        questionnaires.questionnaire_fill,
-        name="questionnaire_fill",
-    ),
 ]

@@ -4,6 +4,8 @@ Both are changelist actions with a confirmation page on which the admin types a 
 second look before something that cannot be undone. Each patient is its own transaction.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -41,7 +43,13 @@ class ConfirmForm(forms.Form):
         return value
 
 
-class PrivacyActionsMixin:
+if TYPE_CHECKING:  # read as the ModelAdmin it is mixed into
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class PrivacyActionsMixin(_ModelAdmin):
     """For ``PatientAdmin``: the ``erase_patients`` and ``anonymise_patients`` actions. Django
     shows an action only to users for whom ``has_<permission>_permission`` is true."""
 

@@ -1,4 +1,5 @@
-"""``me/export/`` and ``me/consent/``: the signed-in patient's data export and consent.
+"""``me/export/`` and ``me/consent/``: the signed-in patient's data export and consent; and the
+consent gate in front of the other resources (``require_consent``, ``API_CALLER_CHECKS``).
 
 Both stay open while consent is missing (``consent_exempt``): the client must be able to show
 the text and record the answer, and a patient may always download their data.
@@ -9,21 +10,47 @@ Errors are JSON whichever format was asked for.
 """
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.plumbing import build_array_type, build_basic_type, build_object_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from patients.api.base import ApiMixin, IsPatient, JsonOrPdfMixin, caller_patient
-from patients.api.schema import ErrorSerializer, ValidationErrorSerializer
+from api.base import ApiMixin, JsonOrPdfMixin
+from api.schema import ErrorSerializer, ValidationErrorSerializer
+from patients.api.base import IsPatient, caller_patient
 from privacy import selectors, services
 from privacy.models import ConsentSource
 from privacy.pdf import export_pdf
 from privacy.views import export_filename
+
+
+class ConsentRequired(exceptions.PermissionDenied):
+    default_code = "consent_required"
+
+    def __init__(self):
+        super().__init__(
+            {
+                "detail": _(
+                    "Please agree to the current consent text first: read it with GET and "
+                    "agree with POST /api/v1/me/consent/."
+                ),
+                "code": self.default_code,
+                "consent_version": services.consent_current_version(),
+            }
+        )
+
+
+def require_consent(request) -> None:
+    """A patient who has not agreed to the consent text in force gets 403 ``consent_required``
+    (docs/privacy.md); staff and the views marked ``consent_exempt`` are not asked."""
+    patient = caller_patient(request.user)
+    if patient is not None and services.consent_required(patient):
+        raise ConsentRequired()
+
 
 _OBJECTS = build_array_type(build_object_type(additionalProperties=True))
 EXPORT_SCHEMA = build_object_type(
@@ -99,7 +126,7 @@ class ExportView(JsonOrPdfMixin, ApiMixin, GenericAPIView):
 
 
 class ConsentStateSerializer(serializers.Serializer):
-    required = serializers.BooleanField(
+    required = serializers.BooleanField(  # type: ignore[assignment]  # a declared field, not Field.required
         help_text="true: the patient must agree before using the other patient endpoints."
     )
     current_version = serializers.CharField(help_text="The consent text in force.")
@@ -168,3 +195,9 @@ class ConsentView(ApiMixin, GenericAPIView):
         if not services.consent_required(patient):
             services.consent_withdraw(patient=patient, by=request.user, source=ConsentSource.API)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [
+    path("me/export/", ExportView.as_view(), name="me-export"),
+    path("me/consent/", ConsentView.as_view(), name="me-consent"),
+]

@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -31,6 +32,9 @@ from patients.models import (
 )
 from privacy.models import ConsentAction, ConsentSource
 from reminders.models import DeliveryStatus, ReminderKind
+
+# A part of the export document (privacy.selectors.patient_export): plain JSON-like values.
+Document = dict[str, Any]
 
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -71,7 +75,7 @@ class ExportDocument(FPDF):
         self.zone = zoneinfo.ZoneInfo(zone)
         folder = _font_dir()
         self.unicode = folder is not None
-        if self.unicode:
+        if folder is not None:
             for style, name in FONT_FILES.items():
                 self.add_font(FAMILY, style=style, fname=str(folder / name))
             self.family = FAMILY
@@ -218,11 +222,33 @@ def _or_dash(value) -> object:
     return "–" if value is None else value
 
 
-def _render(document: dict, patient: dict) -> bytes:
+def _render(document: Document, patient: Document) -> bytes:
+    """The export's sections, in print order; each section is a function below."""
     name = f"{patient['first_name']} {patient['last_name']}".strip() or patient["username"]
     pdf = ExportDocument(title=_("Your data at MTT Rücken"), zone=patient["time_zone"])
     pdf.set_subject(name)
     pdf.add_page()
+    _introduction(pdf, document)
+    _profile(pdf, patient, name)
+    for section in (
+        _consent,
+        _safety,
+        _programmes,
+        _sessions,
+        _exercises_logged,
+        _next_day_checks,
+        _alerts,
+        _questionnaires,
+        _habits,
+        _reminders,
+        _api_tokens,
+    ):
+        section(pdf, document)
+    return bytes(pdf.output())
+
+
+def _introduction(pdf: ExportDocument, document: Document) -> None:
+    """The title and what the export is."""
     pdf.heading(_("Your data at MTT Rücken"), level=0)
     pdf.paragraph(
         _(
@@ -232,6 +258,9 @@ def _render(document: dict, patient: dict) -> bytes:
         % {"when": pdf.when(document["exported_at"])}
     )
 
+
+def _profile(pdf: ExportDocument, patient: Document, name: str) -> None:
+    """The profile and the reminder settings."""
     pdf.heading(_("Profile"))
     pdf.fields(
         [
@@ -262,6 +291,9 @@ def _render(document: dict, patient: dict) -> bytes:
         ]
     )
 
+
+def _consent(pdf: ExportDocument, document: Document) -> None:
+    """Every consent given or withdrawn."""
     pdf.heading(_("Consent"))
     pdf.rows(
         [_("When"), _("Action"), _("Version"), _("Where")],
@@ -277,6 +309,9 @@ def _render(document: dict, patient: dict) -> bytes:
         (40, 35, 35, 70),
     )
 
+
+def _safety(pdf: ExportDocument, document: Document) -> None:
+    """Screenings, red flags and symptom reports (docs/clinical-safety.md)."""
     pdf.heading(_("Screening and red flags"))
     pdf.rows(
         [_("Screened"), _("Notes")],
@@ -316,6 +351,9 @@ def _render(document: dict, patient: dict) -> bytes:
             (27, 50, 12, 40, 51),
         )
 
+
+def _programmes(pdf: ExportDocument, document: Document) -> None:
+    """Each programme with its phase changes and prescription."""
     pdf.heading(_("Programmes"))
     if not document["assignments"]:
         pdf.paragraph(_("None."))
@@ -365,6 +403,9 @@ def _render(document: dict, patient: dict) -> bytes:
             (14, 62, 30, 16, 29, 29),
         )
 
+
+def _sessions(pdf: ExportDocument, document: Document) -> None:
+    """The sessions; the exercises logged in them and their next-day checks follow."""
     sessions = document["sessions"]
     pdf.heading(
         ngettext("%(count)d session", "%(count)d sessions", len(sessions))
@@ -396,6 +437,10 @@ def _render(document: dict, patient: dict) -> bytes:
         ),
         (27, 11, 16, 16, 19, 13, 39, 39),
     )
+
+
+def _exercises_logged(pdf: ExportDocument, document: Document) -> None:
+    sessions = document["sessions"]
     pdf.heading(_("Exercises logged"), level=2)
     pdf.rows(
         [_("Performed"), _("Exercise"), _("Done"), _("Pain")],
@@ -411,7 +456,10 @@ def _render(document: dict, patient: dict) -> bytes:
         ),
         (30, 80, 55, 15),
     )
-    checks = [s for s in sessions if s["next_day_check"]]
+
+
+def _next_day_checks(pdf: ExportDocument, document: Document) -> None:
+    checks = [s for s in document["sessions"] if s["next_day_check"]]
     pdf.heading(_("Next-day checks"), level=2)
     pdf.rows(
         [_("Session"), _("Answered"), _("Pain"), _("Flagged"), _("Notes")],
@@ -428,6 +476,8 @@ def _render(document: dict, patient: dict) -> bytes:
         (32, 32, 14, 18, 84),
     )
 
+
+def _alerts(pdf: ExportDocument, document: Document) -> None:
     pdf.heading(_("Alerts for your therapist"))
     pdf.rows(
         [_("Raised"), _("Kind"), _("Acknowledged")],
@@ -442,6 +492,8 @@ def _render(document: dict, patient: dict) -> bytes:
         (40, 100, 40),
     )
 
+
+def _questionnaires(pdf: ExportDocument, document: Document) -> None:
     pdf.heading(_("Questionnaires"))
     pdf.rows(
         [_("Submitted"), _("Questionnaire"), _("Score"), _("Band"), _("Answers")],
@@ -461,6 +513,8 @@ def _render(document: dict, patient: dict) -> bytes:
         (28, 45, 14, 23, 70),
     )
 
+
+def _habits(pdf: ExportDocument, document: Document) -> None:
     pdf.heading(_("Daily habits"))
     pdf.rows(
         [_("Day"), _("Habit"), _("Times")],
@@ -471,6 +525,8 @@ def _render(document: dict, patient: dict) -> bytes:
         (30, 130, 20),
     )
 
+
+def _reminders(pdf: ExportDocument, document: Document) -> None:
     pdf.heading(_("Reminders sent to you"))
     pdf.rows(
         [_("Day"), _("Kind"), _("Status"), _("Sent")],
@@ -486,6 +542,8 @@ def _render(document: dict, patient: dict) -> bytes:
         (30, 60, 50, 40),
     )
 
+
+def _api_tokens(pdf: ExportDocument, document: Document) -> None:
     pdf.heading(_("App access keys (API tokens)"))
     pdf.rows(
         [_("Key starts with"), _("Created"), _("Expires"), _("Revoked")],
@@ -500,4 +558,3 @@ def _render(document: dict, patient: dict) -> bytes:
         ),
         (45, 45, 45, 45),
     )
-    return bytes(pdf.output())

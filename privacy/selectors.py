@@ -10,12 +10,13 @@ catalogue names (phases, exercises, questionnaires) are in the patient's languag
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import DateTimeField, F, Max, OuterRef, QuerySet, Subquery
+from django.contrib.auth.models import User
+from django.db.models import DateTimeField, F, Manager, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone, translation
 
-from mtt.tokens.models import ApiToken
 from patients.models import (
     Alert,
     Assignment,
@@ -34,6 +35,7 @@ from privacy.models import ConsentRecord
 from programs.models import Dosage
 from questionnaires.models import Answer, Response
 from reminders.models import Delivery
+from tokens.models import ApiToken
 
 EXPORT_FORMAT = "mtt-ruecken-export"
 EXPORT_VERSION = 1
@@ -45,13 +47,13 @@ def _number(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _person(user) -> str | None:
+def _person(user: User | None) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
 
 
-def _patient(patient: Patient) -> dict:
+def _patient(patient: Patient) -> dict[str, Any]:
     user = patient.user
     return {
         "id": patient.pk,
@@ -83,7 +85,7 @@ def _patient(patient: Patient) -> dict:
     }
 
 
-def _assignments(patient: Patient) -> list[dict]:
+def _assignments(patient: Patient) -> list[dict[str, Any]]:
     assignments = list(
         Assignment.objects.filter(patient=patient)
         .select_related("program", "current_phase")
@@ -139,7 +141,7 @@ def _assignments(patient: Patient) -> list[dict]:
     ]
 
 
-def _sessions(patient: Patient) -> list[dict]:
+def _sessions(patient: Patient) -> list[dict[str, Any]]:
     entries = defaultdict(list)
     for entry in (
         ExerciseEntry.objects.filter(session__patient=patient)
@@ -194,7 +196,7 @@ def _sessions(patient: Patient) -> list[dict]:
     ]
 
 
-def _questionnaires(patient: Patient) -> list[dict]:
+def _questionnaires(patient: Patient) -> list[dict[str, Any]]:
     answers = defaultdict(list)
     for answer in (
         Answer.objects.filter(response__patient=patient)
@@ -224,7 +226,7 @@ def _questionnaires(patient: Patient) -> list[dict]:
     ]
 
 
-def patient_export(*, patient_id: int, now: datetime | None = None) -> dict:
+def patient_export(*, patient_id: int, now: datetime | None = None) -> dict[str, Any]:
     """All data stored about one patient, as a JSON-ready document (dates still Python objects;
     ``privacy.export.export_json`` writes it). 15 queries, whatever the history."""
     patient = Patient.objects.select_related("user", "therapist").get(pk=patient_id)
@@ -359,7 +361,7 @@ def patients_past_retention(*, cutoff: datetime) -> QuerySet[Patient]:
     )
 
 
-def _latest(manager, patient_path: str, field: str) -> Subquery:
+def _latest(manager: Manager[Any], patient_path: str, field: str) -> Subquery:
     """MAX(field) of the rows that belong to the outer patient."""
     return Subquery(
         manager.filter(**{patient_path: OuterRef("pk")})

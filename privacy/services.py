@@ -29,6 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -36,7 +37,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mtt.tokens.models import ApiToken
 from patients.models import (
     ExerciseEntry,
     NextDayCheck,
@@ -50,6 +50,7 @@ from patients.models import (
 from privacy import rules, selectors
 from privacy.models import ConsentAction, ConsentRecord
 from reminders.models import Delivery, Digest, ReminderRun
+from tokens.models import ApiToken
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ PSEUDONYM_PREFIX = "anon-"
 
 
 def consent_current_version() -> str:
-    return settings.CONSENT_VERSION
+    version: str = settings.CONSENT_VERSION
+    return version
 
 
 def consent_required(patient: Patient) -> bool:
@@ -73,7 +75,12 @@ def consent_required(patient: Patient) -> bool:
 
 @transaction.atomic
 def consent_give(
-    *, patient: Patient, by, source: str, version: str | None = None, at: datetime | None = None
+    *,
+    patient: Patient,
+    by: User | None,
+    source: str,
+    version: str | None = None,
+    at: datetime | None = None,
 ) -> ConsentRecord:
     """Record consent to ``version`` (the text in force unless a therapist records an earlier
     paper form at intake) and make it the profile's current consent."""
@@ -94,7 +101,7 @@ def consent_give(
 
 
 @transaction.atomic
-def consent_withdraw(*, patient: Patient, by, source: str) -> ConsentRecord:
+def consent_withdraw(*, patient: Patient, by: User | None, source: str) -> ConsentRecord:
     """Withdraw consent (GDPR Art. 7(3)). The portal and the API then ask for it again before
     anything else; the data stays until the practice erases it, and the patient can still
     download it."""
@@ -199,7 +206,7 @@ def _locked(patient: Patient) -> Patient:
 
 
 @transaction.atomic
-def patient_erase(*, patient: Patient, by) -> int:
+def patient_erase(*, patient: Patient, by: User | None) -> int:
     """Delete the patient, their login and everything about them (GDPR Art. 17). Returns the
     number of rows deleted. ``by`` is the practice admin, or None for the retention run; the
     entry point records who erased whom (by id only)."""
@@ -217,7 +224,7 @@ def patient_erase(*, patient: Patient, by) -> int:
 
 
 @transaction.atomic
-def patient_anonymise(*, patient: Patient, by) -> Patient:
+def patient_anonymise(*, patient: Patient, by: User | None) -> Patient:
     """Remove everything that identifies the patient and keep the clinical numbers for the
     practice's statistics (the module docstring lists which is which). The login keeps existing
     under a random pseudonym, inactive and without a password, so the kept rows stay linked."""

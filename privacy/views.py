@@ -35,6 +35,14 @@ def redirect_to_consent(request):
     return redirect(f"{reverse('privacy:consent')}?{query}")
 
 
+def consent_gate(request):
+    """``PORTAL_CALLER_CHECKS``: nothing else in the portal until the patient agrees to the
+    consent text in force (the views marked ``consent_exempt`` are not asked)."""
+    if services.consent_required(request.patient):
+        return redirect_to_consent(request)
+    return None
+
+
 def own_patient(view):
     """Patients only, consent or not; sets ``request.patient``."""
 

@@ -1,6 +1,8 @@
 """Catalogue admin: therapists edit phases, goals, exercises, habits and programmes in German and
 English, and copy the MASTER programme to adapt their own."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -22,7 +24,11 @@ from programs.models import (
     TrainingGoal,
 )
 
-DOSAGE_FIELDSET = (
+if TYPE_CHECKING:  # the stubs' name for a fieldset's options: the keys Django reads
+    from django.contrib.admin.options import _FieldOpts
+    from django_stubs_ext import StrOrPromise
+
+DOSAGE_FIELDSET: "tuple[StrOrPromise, _FieldOpts]" = (
     _("Dosage"),
     {
         "fields": (

@@ -154,8 +154,8 @@ class Dosage(models.Model):
         return ", ".join(str(part) for part in parts)
 
 
-def _range(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}–{high}"
+def _range(low: int, high: int | None) -> str:
+    return str(low) if high is None or low == high else f"{low}–{high}"
 
 
 class Phase(models.Model):
@@ -257,7 +257,8 @@ class Exercise(models.Model):
         """The picture for lists: the start position if there is one (uses prefetched media)."""
         items = list(self.media.all())
         starts = [item for item in items if item.role == MediaRole.START_POSITION]
-        return (starts or items or [None])[0]
+        shown = starts or items
+        return shown[0] if shown else None
 
     def clean(self):
         super().clean()
@@ -457,8 +458,29 @@ class ExerciseMedia(models.Model):
 
     @property
     def mime_type(self) -> str:
-        return "video/webm" if self.file.name.endswith(".webm") else "video/mp4"
+        return "video/webm" if (self.file.name or "").endswith(".webm") else "video/mp4"
 
     def stored_names(self) -> list[str]:
         """The names of the files this item owns in the media storage."""
         return [field.name for field in (self.file, self.thumbnail, self.poster) if field.name]
+
+
+class CatalogueRevision(models.Model):
+    """The catalogue's version: one row whose ``number`` changes in the same transaction as any
+    write to a catalogue table (docs/architecture.md, catalogue snapshot).
+
+    Database triggers (migration 0005) bump it, so programme services, admin saves and deletes
+    with their inlines, media, bulk writes and data migrations all count alike. The number comes
+    from a sequence and is never reused, not even after a rollback, so a process that built its
+    snapshot from a transaction that was rolled back never mistakes it for the current one.
+    """
+
+    number = models.BigIntegerField(_("revision"))
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        verbose_name = _("catalogue revision")
+        verbose_name_plural = _("catalogue revisions")
+
+    def __str__(self):
+        return str(self.number)

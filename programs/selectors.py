@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from programs.models import Exercise, ExerciseMedia, Program, ProgramExercise, ProgramPhase
 
 
-def _media() -> Prefetch:
+def _media() -> "Prefetch[str]":
     return Prefetch("media", ExerciseMedia.objects.order_by("order", "id"))
 
 

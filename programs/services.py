@@ -2,6 +2,7 @@
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.text import slugify
@@ -74,7 +75,7 @@ def _remove_files_on_commit(names: list[str]) -> None:
     """Delete stored files once the deletion is committed, unless another item uses the same
     content (names are content hashes, so two uploads of one picture share a file)."""
 
-    def remove():
+    def remove() -> None:
         for name in names:
             in_use = ExerciseMedia.objects.filter(
                 Q(file=name) | Q(thumbnail=name) | Q(poster=name)
@@ -90,7 +91,7 @@ def _remove_files_on_commit(names: list[str]) -> None:
 def exercise_media_add(
     *,
     exercise: Exercise,
-    upload,
+    upload: "UploadedFile[bytes]",
     role: str,
     alt_de: str,
     alt_en: str = "",
@@ -128,7 +129,7 @@ MEDIA_TEXT_FIELDS = ("order", "role", "alt_de", "alt_en", "caption_de", "caption
 
 
 @transaction.atomic
-def exercise_media_update(*, media_item: ExerciseMedia, **changes) -> ExerciseMedia:
+def exercise_media_update(*, media_item: ExerciseMedia, **changes: object) -> ExerciseMedia:
     """Change the texts, role or order of a media item; its files stay as they are."""
     unknown = set(changes) - set(MEDIA_TEXT_FIELDS)
     if unknown:

@@ -237,8 +237,7 @@ class AnswerInline(admin.TabularInline):
 
     model = Answer
     extra = 0
-    fields = ["item", "value"]
-    readonly_fields = fields
+    fields = readonly_fields = ("item", "value")
     can_delete = False
 
     def get_queryset(self, request):
@@ -266,7 +265,7 @@ class ResponseAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "patient__user__first_name",
         "patient__user__last_name",
     ]
-    fields = [
+    fields = readonly_fields = (
         "patient",
         "questionnaire",
         "questionnaire_version",
@@ -276,8 +275,7 @@ class ResponseAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "band_label",
         "answered",
         "missing",
-    ]
-    readonly_fields = fields
+    )
     inlines = [AnswerInline]
 
     def get_queryset(self, request):

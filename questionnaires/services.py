@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,7 +215,7 @@ def _import_items(questionnaire: Questionnaire, specs: list[fhir.ItemSpec]) -> N
         Option.objects.bulk_create(options)
 
 
-def _clean(instance, where: str, *, exclude: list[str]) -> None:
+def _clean(instance: Model, where: str, *, exclude: list[str]) -> None:
     """Model validation with the place of the problem in every message."""
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)

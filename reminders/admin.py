@@ -35,7 +35,7 @@ class DeliveryAdmin(AuditedAdminMixin, ReadOnlyMixin, TherapistScopedAdminMixin,
     date_hierarchy = "day"
     search_fields = ["patient__user__last_name", "patient__user__first_name"]
     actions = ["retry"]
-    fields = [
+    fields = readonly_fields = (
         "patient",
         "day",
         "kind",
@@ -47,8 +47,7 @@ class DeliveryAdmin(AuditedAdminMixin, ReadOnlyMixin, TherapistScopedAdminMixin,
         "created_at",
         "updated_at",
         "sent_at",
-    ]
-    readonly_fields = fields
+    )
 
     def has_retry_permission(self, request):
         return request.user.is_superuser
@@ -83,8 +82,15 @@ class DigestAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["week", "therapist", "status", "attempts", "sent_at", "error"]
     list_filter = ["status", "week"]
     list_select_related = ["therapist"]
-    fields = ["therapist", "week", "status", "attempts", "error", "created_at", "sent_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "therapist",
+        "week",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "sent_at",
+    )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -102,9 +108,13 @@ class DigestAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ReminderRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """When the beat task last ran and what it found: the operator's first look on a fault."""
 
-    list_display = ["window_end", "window_start", "started_at", "selected", "created"]
-    fields = list_display
-    readonly_fields = list_display
+    list_display = fields = readonly_fields = (
+        "window_end",
+        "window_start",
+        "started_at",
+        "selected",
+        "created",
+    )
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
+from icalendar.enums import TRANSP
 
 from patients import rules as patient_rules
 from patients import selectors as patient_selectors
@@ -47,7 +48,7 @@ def feed(*, token: str, due_days: list[tuple[date, list]], now: datetime, langua
                 summary=_("Training: %(exercises)s") % {"exercises": names},
                 description=f"{names}\n{today_url}",
                 url=today_url,
-                transparency="TRANSPARENT",
+                transparency=TRANSP.TRANSPARENT,
             )
         )
     return calendar.to_ical()

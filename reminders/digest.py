@@ -2,6 +2,7 @@
 readiness check for patients whose adherence already reaches its threshold."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,7 +36,7 @@ class DigestContent:
     ready: list[tuple[Patient, str]]  # with the current phase
     # E-mails about the therapist's patients from the last week whose outcome is unknown (a
     # worker died while sending): kind in words and day. They are not sent again.
-    uncertain: list[tuple[Patient, str, date]] = ()
+    uncertain: Sequence[tuple[Patient, str, date]] = ()
 
     def __bool__(self) -> bool:
         return bool(

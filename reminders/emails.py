@@ -9,10 +9,11 @@ alert, when, and how urgent it is, and links to the patient's admin page, nothin
 lists the therapist's own patients by name because it is about them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from patients import selectors as patient_selectors
 from programs.selectors import attach_media
+from questionnaires import selectors as questionnaire_selectors
 from reminders.digest import digest_content
 from reminders.models import ALERT_KINDS, Delivery, Digest, ReminderKind
 
@@ -81,6 +83,8 @@ def _alert_message(delivery: Delivery) -> EmailMultiAlternatives:
     when, how urgent, and the admin page of the patient. No symptoms, pain values or notes:
     the admin shows them to whoever is allowed to see them."""
     patient, alert = delivery.patient, delivery.alert
+    if alert is None:  # alert deliveries are made with their alert (reminders.services)
+        raise ValueError(f"delivery {delivery.pk} names no alert")
     when = formats.date_format(
         timezone.localtime(alert.created_at, ZoneInfo(settings.TIME_ZONE)), "DATETIME_FORMAT"
     )
@@ -253,10 +257,6 @@ def _next_day(delivery):
 
 def due_questionnaire_titles(delivery: Delivery) -> list[str]:
     """What ``questionnaires.selectors`` says is due on the reminder's day (exact rule)."""
-    if not apps.is_installed("questionnaires"):
-        return []
-    from questionnaires import selectors as questionnaire_selectors
-
     start = questionnaire_selectors.program_start(delivery.patient)
     if start is None:
         return []
@@ -293,7 +293,7 @@ def _habits(delivery):
     )
 
 
-_PATIENT_CONTENT = {
+_PATIENT_CONTENT: dict[str, Callable[[Delivery], Any]] = {
     ReminderKind.SESSION: _session,
     ReminderKind.EVENING: _evening,
     ReminderKind.NEXT_DAY: _next_day,

@@ -88,7 +88,10 @@ def _hours(first: datetime, last: datetime) -> int:
 
 
 def _offset(zone: tzinfo, wall: datetime) -> timedelta:
-    return wall.replace(tzinfo=zone).utcoffset()
+    offset = wall.replace(tzinfo=zone).utcoffset()
+    if offset is None:  # a tzinfo without offsets cannot place a reminder on the clock
+        raise ValueError(f"{zone!r} gives no UTC offset")
+    return offset
 
 
 def _split_days(
@@ -137,7 +140,7 @@ def nudge_applies(*, reminder_time: time, nudge_time: time) -> bool:
 
 def retry_delay(retries: int, *, base_seconds: int = 60, cap_seconds: int = 3600) -> int:
     """Exponential back-off for a failed send: 60 s, 120 s, 240 s … at most an hour."""
-    return min(cap_seconds, base_seconds * 2 ** max(retries, 0))
+    return min(cap_seconds, base_seconds * (1 << max(retries, 0)))
 
 
 def digest_week(local_now: datetime, *, weekday: int, at: time) -> date | None:

@@ -15,12 +15,11 @@ The result for 100 000 patients is a few hundred thousand small values, not per-
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.db.models import (
@@ -50,6 +49,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Program
+from questionnaires.models import Questionnaire, Response
 from reminders import rules
 from reminders.models import Delivery, ReminderKind
 
@@ -61,7 +61,14 @@ class DueReminder(NamedTuple):
     patient_id: int
     day: date
     kind: str
-    details: dict | None = None
+    details: dict[str, Any] | None = None
+
+
+# patient id, local day, kind, "has an every-day exercise", detail (the session to ask about)
+Row = tuple[int, date, str, bool, int | None]
+Branch = QuerySet[Assignment, Row]
+# Zones that share their wall-clock ranges for a window.
+ZoneGroups = list[tuple[list[str], list[rules.WallRange]]]
 
 
 def due_reminders(*, start: datetime, end: datetime) -> list[DueReminder]:
@@ -90,13 +97,13 @@ def due_reminders(*, start: datetime, end: datetime) -> list[DueReminder]:
 _TRAINING = (ReminderKind.SESSION, ReminderKind.EVENING)
 
 
-def _fetch(queryset: QuerySet) -> list[tuple]:
+def _fetch(queryset: Branch) -> list[Row]:
     """The rows straight from the cursor: for 100 000 rows Django's per-row converters cost more
     than the query. SQLite hands back dates as text and booleans as integers."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows: list[Row] = cursor.fetchall()
     if rows and not isinstance(rows[0][1], date):
         rows = [
             (patient_id, date.fromisoformat(day), kind, bool(every_day), detail)
@@ -114,9 +121,7 @@ def patient_time_zones() -> list[str]:
     )
 
 
-def zone_ranges(
-    zones: Iterable[str], start: datetime, end: datetime
-) -> list[tuple[list[str], list[rules.WallRange]]]:
+def zone_ranges(zones: Iterable[str], start: datetime, end: datetime) -> ZoneGroups:
     """Zones grouped by their wall-clock ranges for the window (all of Europe/… usually share)."""
     groups: dict[tuple[rules.WallRange, ...], list[str]] = defaultdict(list)
     for name in zones:
@@ -132,27 +137,31 @@ def zone_ranges(
 _COLUMNS = ("patient_id", "day", "kind", "every_day", "detail")
 
 
-def _branches(groups) -> list[QuerySet]:
+def _branches(groups: ZoneGroups) -> list[Branch]:
     nudge = rules.parse_time(settings.REMINDER_EVENING_NUDGE_TIME)
     next_day = rules.parse_time(settings.REMINDER_NEXT_DAY_TIME)
     habits = rules.parse_time(settings.REMINDER_HABITS_TIME)
     schedules = _questionnaire_schedules()
     own_time = _own_time_by_day(groups)
-    branches = []
+    branches: list[Branch | None] = []
     for day, where in own_time.items():
         branches.append(_session_branch(day, where))
         if schedules:
             branches.append(_questionnaire_branch(day, where, schedules))
-    for day, where in _fixed_time_by_day(groups, nudge).items():
-        branches.append(_evening_branch(day, where, nudge))
-    for day, where in _fixed_time_by_day(groups, next_day).items():
-        branches.append(_next_day_branch(day, where, next_day))
-    for day, where in _fixed_time_by_day(groups, habits).items():
-        branches.append(_habits_branch(day, where, habits))
+    fixed: list[tuple[time | None, Callable[[date, Q, time], Branch | None]]] = [
+        (nudge, _evening_branch),
+        (next_day, _next_day_branch),
+        (habits, _habits_branch),
+    ]
+    for at, branch_for in fixed:
+        if at is None:  # that kind of reminder is switched off
+            continue
+        for day, where in _fixed_time_by_day(groups, at).items():
+            branches.append(branch_for(day, where, at))
     return [branch for branch in branches if branch is not None]
 
 
-def _own_time_by_day(groups) -> dict[date, Q]:
+def _own_time_by_day(groups: ZoneGroups) -> dict[date, Q]:
     """Local day → which patients' own reminder time lies in the window on that day."""
     by_day: dict[date, Q] = defaultdict(Q)
     for zones, ranges in groups:
@@ -163,10 +172,8 @@ def _own_time_by_day(groups) -> dict[date, Q]:
     return dict(by_day)
 
 
-def _fixed_time_by_day(groups, at: time | None) -> dict[date, Q]:
+def _fixed_time_by_day(groups: ZoneGroups, at: time) -> dict[date, Q]:
     """Local day → which patients' zones have the fixed local time ``at`` in the window."""
-    if at is None:
-        return {}
     by_day: dict[date, list[str]] = defaultdict(list)
     for zones, ranges in groups:
         for wall in ranges:
@@ -193,7 +200,14 @@ def _base(where: Q) -> QuerySet[Assignment]:
     ).order_by()
 
 
-def _row(queryset, day: date, kind: str, *, every_day=None, detail=None) -> QuerySet:
+def _row(
+    queryset: QuerySet[Assignment],
+    day: date,
+    kind: str,
+    *,
+    every_day: Exists | None = None,
+    detail: F | None = None,
+) -> Branch:
     return queryset.annotate(
         day=Value(day, output_field=DateField()),
         kind=Value(kind, output_field=CharField()),
@@ -203,7 +217,7 @@ def _row(queryset, day: date, kind: str, *, every_day=None, detail=None) -> Quer
     ).values_list(*_COLUMNS)
 
 
-def _active_items():
+def _active_items() -> QuerySet[PrescriptionItem]:
     return PrescriptionItem.objects.filter(assignment=OuterRef("pk"), removed_at__isnull=True)
 
 
@@ -217,7 +231,7 @@ def _logged_on(day: date) -> Exists:
     return Exists(SessionLog.objects.filter(patient_id=OuterRef("patient_id"), local_date=day))
 
 
-def _quiet(at) -> Q:
+def _quiet(at: time | F) -> Q:
     """SQL form of ``rules.in_quiet_hours(at, start, end)``; ``at`` is a time or an F()."""
     start, end = "patient__quiet_hours_start", "patient__quiet_hours_end"
     same_day = Q(**{f"{start}__lt": F(end), f"{start}__lte": at, f"{end}__gt": at})
@@ -227,7 +241,7 @@ def _quiet(at) -> Q:
     return same_day | over_midnight
 
 
-def _session_branch(day: date, where: Q) -> QuerySet:
+def _session_branch(day: date, where: Q) -> Branch:
     rows = (
         _base(where)
         .exclude(_quiet(F("patient__reminder_time")))
@@ -237,7 +251,7 @@ def _session_branch(day: date, where: Q) -> QuerySet:
     return _row(rows, day, ReminderKind.SESSION, every_day=_every_day_item())
 
 
-def _evening_branch(day: date, where: Q, nudge: time) -> QuerySet | None:
+def _evening_branch(day: date, where: Q, nudge: time) -> Branch | None:
     earlier = datetime.combine(day, nudge) - rules.NUDGE_MIN_GAP
     if earlier.date() != day:
         return None  # a nudge before 01:00 follows no reminder of the same day
@@ -251,7 +265,7 @@ def _evening_branch(day: date, where: Q, nudge: time) -> QuerySet | None:
     return _row(rows, day, ReminderKind.EVENING, every_day=_every_day_item())
 
 
-def _next_day_branch(day: date, where: Q, at: time) -> QuerySet:
+def _next_day_branch(day: date, where: Q, at: time) -> Branch:
     session = (
         SessionLog.objects.filter(
             patient_id=OuterRef("patient_id"),
@@ -272,7 +286,7 @@ def _next_day_branch(day: date, where: Q, at: time) -> QuerySet:
     return _row(rows, day, ReminderKind.NEXT_DAY, detail=F("session"))
 
 
-def _habits_branch(day: date, where: Q, at: time) -> QuerySet:
+def _habits_branch(day: date, where: Q, at: time) -> Branch:
     open_habits = Program.habits.through.objects.filter(program_id=OuterRef("program_id")).exclude(
         dailyhabit_id__in=HabitCheck.objects.filter(
             patient_id=OuterRef(OuterRef("patient_id")), day=day
@@ -288,10 +302,6 @@ def _habits_branch(day: date, where: Q, at: time) -> QuerySet:
 
 
 def _questionnaire_schedules() -> list[tuple[int, list[int], int]]:
-    if not apps.is_installed("questionnaires"):
-        return []
-    from questionnaires.models import Questionnaire
-
     return [
         (pk, weeks or [], window)
         for pk, weeks, window in Questionnaire.objects.filter(is_active=True).values_list(
@@ -300,13 +310,13 @@ def _questionnaire_schedules() -> list[tuple[int, list[int], int]]:
     ]
 
 
-def _questionnaire_branch(day: date, where: Q, schedules) -> QuerySet | None:
+def _questionnaire_branch(
+    day: date, where: Q, schedules: list[tuple[int, list[int], int]]
+) -> Branch | None:
     """Patients at their reminder time with a questionnaire window open (the schedule of
     ``questionnaires.selectors``: weeks after the programme start, ``due_window_days`` long)
     and no answer for that week yet; at most every ``REMINDER_QUESTIONNAIRE_EVERY_DAYS``. The
     sender checks again with ``due_questionnaires`` and skips when nothing is due."""
-    from questionnaires.models import Response
-
     open_window = Q(pk__in=[])
     for pk, weeks, window in schedules:
         for week in weeks:
@@ -322,7 +332,7 @@ def _questionnaire_branch(day: date, where: Q, schedules) -> QuerySet | None:
             open_window |= Q(
                 start_date__lte=opens_at_latest,
                 start_date__gt=opens_at_latest - timedelta(days=window),
-            ) & ~Exists(answered)
+            ) & Q(~Exists(answered))
     every = timedelta(days=settings.REMINDER_QUESTIONNAIRE_EVERY_DAYS)
     recently = Delivery.objects.filter(
         patient_id=OuterRef("patient_id"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make bench` (docs/product.md, "Performance and scale"): the busiest endpoints against a bare
-# Django view, and the reminder selection for 100 000 patients. Prints the table and writes
-# docs/benchmarks.md.
+# `make bench` (docs/product.md, "Performance and scale"; docs/benchmarks.md): the busiest
+# endpoints against Django's own ceiling, and the reminder selection for 100 000 patients. Prints
+# the table and writes docs/benchmarks.md (not when the machine was busy, or for some rows only:
+# then var/bench/benchmarks.md).
 #
 #   1. wrk (scripts/install-wrk.sh) and PostgreSQL + Redis (scripts/test-services.sh: the
 #      environment's URLs, the local standard ports, or throwaway servers);
@@ -11,11 +12,14 @@
 #        mtt_bench_reminders  seed_demo --therapists 500 --patients 100000 --weeks 2
 #      (BENCH_DATABASE_URL / BENCH_REMINDERS_DATABASE_URL override them; with a throwaway
 #      PostgreSQL they are made again on every run, which takes a long while);
-#   3. manage.py bench --part reminders, then --part web (mtt/management/commands/bench.py),
-#      both with DEBUG off and a SECRET_KEY made for the run.
+#   3. manage.py bench --part reminders, then --part web (tools/bench, a Django app installed
+#      only by mtt.settings_bench), both with DEBUG off and a SECRET_KEY made for the run; each
+#      part ANALYZEs its database first (autovacuum is off on the bench machines).
 # Arguments go to the web part, e.g. `scripts/bench.sh --seconds 30 --rounds 3`
-# (or `make bench BENCH_ARGS='--seconds 30'`). BENCH_SKIP_REMINDERS=1 skips step 3's first half;
-# BENCH_IDLE_TIMEOUT (seconds, default 600) bounds the wait for an idle machine.
+# (or `make bench BENCH_ARGS='--seconds 30'`); `--rows me_today sessions_list` loads only those
+# rows besides the two ceilings and skips the reminder part. BENCH_SKIP_REMINDERS=1 skips the
+# reminder part too; BENCH_IDLE_TIMEOUT (seconds, default 600) bounds the wait for an idle
+# machine.
 # Expects the virtual environment that `make venv` builds (VENV, default .venv).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -73,7 +77,13 @@ prepare() {
     DATABASE_URL=$url "$py" manage.py seed_demo "$@" --seed 1
 }
 
-if [[ ${BENCH_SKIP_REMINDERS:-0} != 1 ]]; then
+# Some rows only (--rows): a look at those rows, not a report, so no reminder part either.
+skip_reminders=${BENCH_SKIP_REMINDERS:-0}
+for arg in "$@"; do
+    case $arg in --rows | --rows=* | --only | --only=*) skip_reminders=1 ;; esac
+done
+
+if [[ $skip_reminders != 1 ]]; then
     step "Reminder scale data (100 000 patients) and the reminder selection"
     prepare "$reminders_db" --therapists 500 --patients 100000 --weeks 2
     DATABASE_URL=$reminders_db "$py" manage.py bench --part reminders \
@@ -86,5 +96,5 @@ prepare "$web_db" --therapists 50 --patients 10000 --weeks 26
 step "Load (gunicorn + wrk)"
 # Production serves hashed static files from the manifest, as the Dockerfile builds them.
 "$py" manage.py collectstatic --noinput --verbosity 0
-DATABASE_URL=$web_db "$py" manage.py bench --part web --command-line "make bench" \
+DATABASE_URL=$web_db "$py" manage.py bench --part web --command-line "make bench${*:+ BENCH_ARGS='$*'}" \
     ${BENCH_IDLE_TIMEOUT:+--idle-timeout "$BENCH_IDLE_TIMEOUT"} "$@"

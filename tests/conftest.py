@@ -17,6 +17,65 @@ def _cache_keys_removed_at_the_end():
         caches["default"].clear()
 
 
+# --- the Celery broker (Redis in `make test`) is left as it was found ----------------------------
+# Tests that send tasks without a worker (``.delay()`` on commit, the urgent path) leave messages
+# in the default and urgent queues, and kombu keeps records of the queues it declared; the worker
+# tests delete their own queues (tests/reminders/test_worker.py). At the very end of the run (in
+# the pytest-xdist controller, after every worker is done) this deletes what the main queues left:
+# keys of Celery's names that were not there when the run started.
+def _is_controller(config) -> bool:
+    return not hasattr(config, "workerinput")
+
+
+def _broker():
+    from django.conf import settings
+
+    url = getattr(settings, "CELERY_BROKER_URL", "")
+    if not url.startswith("redis://"):
+        return None
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def _celery_keys(broker) -> set[bytes]:
+    from django.conf import settings
+
+    names = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    keys = set()
+    for name in names:
+        keys.add(name.encode())
+        for priority in range(1, 10):  # kombu's Redis priority queues: "<name>\x06\x16<n>"
+            keys.add(f"{name}\x06\x16{priority}".encode())
+        keys.add(f"_kombu.binding.{name}".encode())
+        keys.add(f"_kombu.binding_permanent.{name}".encode())
+    keys.update((b"unacked", b"unacked_index", b"unacked_mutex", b"_kombu.binding_deadlines"))
+    return {key for key in keys if broker.exists(key)}
+
+
+def pytest_sessionstart(session):
+    if _is_controller(session.config) and (broker := _broker()) is not None:
+        import redis
+
+        try:
+            session.config.stash[_BROKER_KEYS_BEFORE] = _celery_keys(broker)
+        except redis.ConnectionError:  # no Redis, nothing to clean: the tests that need it say so
+            session.config.stash[_BROKER_KEYS_BEFORE] = None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = session.config.stash.get(_BROKER_KEYS_BEFORE, None)
+    if not _is_controller(session.config) or before is None:
+        return
+    broker = _broker()
+    left = _celery_keys(broker) - before
+    if left:
+        broker.delete(*left)
+
+
+_BROKER_KEYS_BEFORE = pytest.StashKey[set[bytes] | None]()
+
+
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser(

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from patients import services
+from patients import models, services
 from patients.admin.forms import ReasonForm
-from patients.models import OPEN_STATUSES, Assignment
+from patients.models import Assignment
 
 # Stopped programmes are included: the services refuse what a red flag forbids (resuming,
 # pausing, advancing) and the admin shows their reason for each patient.
-OPEN_STATUSES = list(OPEN_STATUSES)
+OPEN_STATUSES = list(models.OPEN_STATUSES)
 
 # What each change writes on the assignment (names for the audit log).
 PHASE_FIELDS = ("current_phase", "phase_started_on")

@@ -2,6 +2,8 @@
 assignments with their prescription and phase history, red flags. All scoped to the user's
 patients; changes go through ``patients.services``."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -35,6 +37,9 @@ from patients.models import (
     SymptomReport,
 )
 from programs.admin import CachedChoicesMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from programs.models import Dosage
 
 
@@ -47,8 +52,8 @@ class OpenFilter(admin.SimpleListFilter):
     """Open or done, by whether ``field`` (a timestamp) is set."""
 
     field: str
-    open_label = gettext_lazy("open")
-    done_label: str
+    open_label: "StrOrPromise" = gettext_lazy("open")
+    done_label: "StrOrPromise"
 
     def lookups(self, request, model_admin):
         return [("open", self.open_label), ("done", self.done_label)]
@@ -243,8 +248,15 @@ class AlertAdmin(
 class ExerciseEntryInline(ScopedInlineMixin, admin.TabularInline):
     model = ExerciseEntry
     patient_path = "session__patient"
-    fields = ["exercise", "sets_done", "reps", "duration_s", "load_kg", "pain", "skipped"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "exercise",
+        "sets_done",
+        "reps",
+        "duration_s",
+        "load_kg",
+        "pain",
+        "skipped",
+    )
     extra = 0
     can_delete = False
 
@@ -258,8 +270,7 @@ class ExerciseEntryInline(ScopedInlineMixin, admin.TabularInline):
 class NextDayCheckInline(ScopedInlineMixin, admin.StackedInline):
     model = NextDayCheck
     patient_path = "session__patient"
-    fields = ["answered_at", "pain", "notes", "flagged"]
-    readonly_fields = fields
+    fields = readonly_fields = ("answered_at", "pain", "notes", "flagged")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -356,7 +367,7 @@ class PrescriptionItemInline(ScopedInlineMixin, CachedChoicesMixin, admin.Tabula
 class PhaseChangeInline(ScopedInlineMixin, admin.TabularInline):
     model = PhaseChange
     patient_path = "assignment__patient"
-    fields = [
+    fields = readonly_fields = (
         "changed_at",
         "kind",
         "from_phase",
@@ -365,8 +376,7 @@ class PhaseChangeInline(ScopedInlineMixin, admin.TabularInline):
         "to_exercise",
         "changed_by",
         "reason",
-    ]
-    readonly_fields = fields
+    )
     extra = 0
     can_delete = False
 
@@ -400,7 +410,7 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
     list_filter = ["status", "current_phase", "program"]
     list_select_related = ["patient__user", "program", "current_phase"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
-    readonly_fields = [
+    fields = readonly_fields = (
         "patient",
         "program",
         "current_phase",
@@ -409,8 +419,7 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
         "start_date",
         "created_at",
         "created_by",
-    ]
-    fields = readonly_fields
+    )
     inlines = [PrescriptionItemInline, PhaseChangeInline]
     actions = ["advance", "regress", "pause", "resume"]
 

@@ -1,34 +1,25 @@
 """Forms of the therapist admin. They only validate input; the admin hands the cleaned data to
 ``patients.services``, which decide and write."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient, RedFlagSign, ScreeningPrompt
+from patients.models import PROFILE_FIELDS, Patient, RedFlagSign, ScreeningPrompt
 from programs.models import Program
 
-PROFILE_FIELDS = [
-    "date_of_birth",
-    "language",
-    "time_zone",
-    "reminder_time",
-    "reminder_channel",
-    "reminder_opt_out",
-    "habit_reminders",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "pain_limit",
-    "diagnosis",
-    "chronic_inflammatory_disease",
-    "relevant_conditions",
-    "consent_at",
-    "consent_version",
-]
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _user_field(name: str, *, required: bool = True) -> forms.Field:
-    field = get_user_model()._meta.get_field(name).formfield()
+    model_field = get_user_model()._meta.get_field(name)
+    field = model_field.formfield() if isinstance(model_field, Field) else None
+    if field is None:
+        raise LookupError(f"The user model's {name!r} has no form field.")
     field.required = required
     return field
 
@@ -122,7 +113,7 @@ class ScreeningForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
     )
 
-    def sign_groups(self) -> list[tuple[str, list[tuple[object, str]]]]:
+    def sign_groups(self) -> list[tuple["StrOrPromise", list[tuple[object, str]]]]:
         """The sign checkboxes by group: ``[(group label, [(checkbox, label), …]), …]``."""
         checkboxes = {checkbox.data["value"]: checkbox for checkbox in self["signs"]}
         groups: dict[str, list] = {}

@@ -1,6 +1,8 @@
 """The Patient admin: list, add form (the service creates login and profile) and the patient
 page (``patient_page``). Columns and filters of the list live in ``patient_list``."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from audit.admin_mixins import AuditedAdminMixin
 from audit.models import AuditAction
 from patients import services
 from patients.admin import actions
-from patients.admin.forms import PROFILE_FIELDS, PatientCreationForm
+from patients.admin.forms import PatientCreationForm
 from patients.admin.patient_list import (
     OpenAlertsFilter,
     OpenRedFlagFilter,
@@ -24,13 +26,17 @@ from patients.admin.patient_list import (
 )
 from patients.admin.patient_page import PatientPageMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
-from patients.models import AssignmentStatus, Patient
+from patients.models import CONSENT_FIELDS, PROFILE_FIELDS, AssignmentStatus, Patient
 from privacy.admin import PrivacyActionsMixin
 
 # Set on the request when the service refused a change form's save.
 REFUSED = "_patient_update_refused"
 
-PROFILE_FIELDSETS = (
+if TYPE_CHECKING:  # the stubs' name for a fieldset's options: the keys Django reads
+    from django.contrib.admin.options import _FieldOpts
+    from django_stubs_ext import StrOrPromise
+
+PROFILE_FIELDSETS: "tuple[tuple[StrOrPromise, _FieldOpts], ...]" = (
     (gettext_lazy("Profile"), {"fields": ("date_of_birth", ("language", "time_zone"))}),
     (
         gettext_lazy("Reminders"),
@@ -56,8 +62,7 @@ PROFILE_FIELDSETS = (
     (gettext_lazy("Consent"), {"fields": (("consent_at", "consent_version"),)}),
 )
 # Consent changes only through the patient's consent flow, which writes its ConsentRecord
-# (privacy.services); on the change form the fields are shown, not edited.
-CONSENT_FIELDS = ("consent_at", "consent_version")
+# (privacy.services); on the change form the fields (CONSENT_FIELDS) are shown, not edited.
 
 
 @admin.register(Patient)

@@ -4,6 +4,7 @@ screening, red-flag clearance, assignment, phase and status changes. Each URL lo
 up through the admin's scoped queryset, so another therapist's patient answers 404."""
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,15 +35,23 @@ SYMPTOM_REPORTS_SHOWN = 10
 # Open alerts shown on the patient page, red flags first; the rest are in the alert list.
 OPEN_ALERTS_SHOWN = 20
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+    from django_stubs_ext import StrOrPromise
 
-def flag_label(code: str) -> str:
+    _ModelAdmin = ModelAdmin[Any]  # read as the ModelAdmin it is mixed into
+else:
+    _ModelAdmin = object
+
+
+def flag_label(code: str) -> "StrOrPromise":
     try:
         return FlagKind(code).label
     except ValueError:
         return code
 
 
-class PatientPageMixin:
+class PatientPageMixin(_ModelAdmin):
     """For the Patient ModelAdmin: the change view's extra context and its POST endpoints."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -178,6 +187,8 @@ class PatientPageMixin:
 
     def _patient_for_change(self, request, object_id) -> Patient:
         patient = self.get_object(request, object_id)  # 404 outside the user's patients
+        if patient is None:  # the scoping mixin raises already; ModelAdmin's answers None
+            raise Http404
         if not self.has_change_permission(request, patient):
             raise PermissionDenied
         return patient

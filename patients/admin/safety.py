@@ -7,6 +7,7 @@ read: no queries here."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db.models import Field, Model
 from django.utils.translation import gettext_lazy as _
 
 from patients import rules, services
@@ -33,11 +34,16 @@ def _yes_no(value: bool) -> str:
     return str(_("yes")) if value else str(_("no"))
 
 
+def _verbose_name(obj: Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, Field) else name
+
+
 def _reported(obj: SessionLog | SymptomReport) -> tuple[list[tuple[str, str]], list[str]]:
     """The patient's answers to the safety questions and pain, and the advice they were shown
     for them (the same rules the portal used)."""
     answers = [
-        (str(obj._meta.get_field(name).verbose_name), _yes_no(getattr(obj, name)))
+        (_verbose_name(obj, name), _yes_no(getattr(obj, name)))
         for name in services.SESSION_RED_FLAGS
     ]
     if isinstance(obj, SessionLog):
@@ -57,12 +63,13 @@ def red_flag_origins(flags: list[RedFlag]) -> list[RedFlagOrigin]:
     them, newest first (``flags`` come with those rows selected)."""
     origins: dict[tuple, RedFlagOrigin] = {}
     for flag in flags:
-        if flag.session_id:
+        obj: SessionLog | SymptomReport | Screening | None
+        if flag.session is not None:
             key, obj, at = ("session", flag.session_id), flag.session, flag.session.performed_at
-        elif flag.symptom_report_id:
+        elif flag.symptom_report is not None:
             key, obj = ("symptom_report", flag.symptom_report_id), flag.symptom_report
             at = flag.symptom_report.reported_at
-        elif flag.screening_id:
+        elif flag.screening is not None:
             key, obj = ("screening", flag.screening_id), flag.screening
             at = flag.screening.screened_at
         else:

@@ -10,18 +10,18 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from audit.api_mixins import AuditedViewSetMixin
-from audit.models import AuditAction
-from patients import selectors, services
-from patients.api.base import (
+from api.base import (
     ApiMixin,
     IdFilter,
     IsTherapist,
     LazyFilterBackend,
     OrderingFilter,
     TherapistWrites,
-    patient_day,
 )
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
+from patients import selectors, services
+from patients.api.base import patient_day
 from patients.models import Assignment, AssignmentStatus, Patient, PhaseChange, PrescriptionItem
 from programs.api.serializers import ExerciseRefSerializer, PhaseRefSerializer
 from programs.models import Dosage, Program

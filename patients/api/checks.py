@@ -5,10 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from api.base import ApiMixin, IdFilter
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import services
-from patients.api.base import ApiMixin, IdFilter
 from patients.models import NextDayCheck, Patient, SessionLog
 
 

@@ -8,17 +8,11 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.base import MAX_ID, ApiMixin, query_int
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import selectors, services
-from patients.api.base import (
-    MAX_ID,
-    ApiMixin,
-    IsPatient,
-    caller_patient,
-    patient_day,
-    query_int,
-)
+from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.models import HabitCheck, Patient
 
 
@@ -81,6 +75,8 @@ class HabitViewSet(AuditedViewSetMixin, ApiMixin, viewsets.GenericViewSet):
 
     def _tick(self, request, pk, delta: int) -> Response:
         patient = caller_patient(request.user)
+        if patient is None:  # get_permissions lets only patients tick
+            raise exceptions.PermissionDenied()
         today = patient_day(patient)
         row = next((row for row in habit_rows(patient, today) if str(row.habit.pk) == pk), None)
         if row is None:

@@ -1,19 +1,18 @@
 """``me/today/`` and ``me/profile/``: the signed-in patient's plan for today and own settings."""
 
-from dataclasses import replace
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.base import ApiMixin, LocalTimeField
 from patients import selectors, services
-from patients.api.base import ApiMixin, IsPatient, LocalTimeField, caller_patient, patient_day
+from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.api.habits import HabitDaySerializer
 from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
-from patients.models import OPEN_STATUSES, Language
+from patients.models import OPEN_STATUSES, AssignmentStatus, Language
 from programs.api.serializers import MediaSerializer
-from programs.selectors import attach_media
+from programs.catalogue import catalogue
 from reminders.services import calendar_token_rotate, calendar_url
 
 
@@ -79,15 +78,19 @@ class TodayView(ApiMixin, GenericAPIView):
     filter_backends = []
 
     def get(self, request):
+        """Plain values and the catalogue snapshot, no model instances: the busiest read of the
+        API (docs/architecture.md). ``TodaySerializer`` states the shape; the rows below are
+        already in it (tests/api/test_me.py compares them with the serializer's output)."""
         patient = caller_patient(request.user)
         today = patient_day(patient)
-        assignment, items = selectors.open_assignment_and_items(patient)
-        # One query for every exercise's pictures (the budget in tests/api/test_queries.py).
-        attach_media(item.exercise for item in items)
-        status = None if assignment is None else assignment.status
-        state = selectors.safety_state(patient=patient, today=today)
+        day = selectors.day_state(patient=patient, today=today)
+        state = day.safety
+        texts = catalogue(revision=day.catalogue_revision)
+        prescription = selectors.open_prescription_values(patient.pk, texts)
+        assignment = prescription.assignment
+        status = None if assignment is None else assignment["status"]
         body = {
-            "date": today,
+            "date": today.isoformat(),
             "assignment": None,
             "status": status,
             "advice": today_advice(state=state, status=status),
@@ -97,25 +100,82 @@ class TodayView(ApiMixin, GenericAPIView):
             "habits": [],
         }
         if assignment is not None:
-            # Only an active programme has anything due (selectors.today_plan).
-            plan = selectors.today_plan(
-                patient=patient, assignment=assignment, today=today, items=items
+            # Only an active programme has anything due (selectors.today_plan); after pain above
+            # 5 today nothing is (the advice says so, as does the portal).
+            active = status == AssignmentStatus.ACTIVE and not state.high_pain_today
+            due = selectors.due_by_exercise(
+                patient_id=patient.pk, items=prescription.items, active=active, today=today
             )
-            if state.high_pain_today:
-                # Pain above 5 today: no training today, as the advice says (and the portal).
-                plan = [replace(row, due=False) for row in plan]
+            phase = texts.phases[assignment["current_phase_id"]]
+            habits = texts.habits_of(assignment["program_id"])
+            counts = day.habit_ticks
             body.update(
-                assignment=assignment.pk,
-                phase={
-                    "number": assignment.current_phase.number,
-                    "name": assignment.current_phase.name,
-                },
-                exercises=plan,
-                habits=selectors.habit_days_for_program(
-                    patient=patient, program_id=assignment.program_id, day=today
-                ),
+                assignment=assignment["id"],
+                phase={"number": phase.number, "name": phase.name},
+                exercises=[
+                    planned_exercise(item, texts, due[item["exercise_id"]], request)
+                    for item in prescription.items
+                ],
+                habits=[habit_day(habit, counts.get(habit.id, 0)) for habit in habits],
             )
-        return Response(TodaySerializer(body, context={"request": request}).data)
+        return Response(body)
+
+
+def planned_exercise(item: dict, texts, due, request) -> dict:
+    exercise = texts.exercises[item["exercise_id"]]
+    return {
+        "id": exercise.id,
+        "slug": exercise.slug,
+        "name": exercise.name,
+        "goal": exercise.goal_slug,
+        "goal_name": exercise.goal_name,
+        "phase": texts.phases[item["phase_id"]].number,
+        "sets": item["sets"],
+        "set_unit": item["set_unit"],
+        "reps_min": item["reps_min"],
+        "reps_max": item["reps_max"],
+        "duration_min_s": item["duration_min_s"],
+        "duration_max_s": item["duration_max_s"],
+        "rest_s": item["rest_s"],
+        "tempo": item["tempo"],
+        "frequency": item["frequency"],
+        "equipment": exercise.equipment,
+        "media": [media_row(media, request) for media in exercise.media],
+        "due": due.due,
+        "done_today": due.done_today,
+        "next_due": due.next_due.isoformat(),
+    }
+
+
+def media_row(media, request) -> dict:
+    """``MediaSerializer``'s output for a snapshot's media view."""
+
+    def absolute(url: str) -> str:
+        return request.build_absolute_uri(url) if url else url
+
+    return {
+        "kind": media.kind,
+        "role": media.role,
+        "url": absolute(media.url),
+        "thumbnail_url": absolute(media.thumbnail_url),
+        "poster_url": absolute(media.poster_url),
+        "width": media.width,
+        "height": media.height,
+        "alt": media.alt,
+        "caption": media.caption,
+    }
+
+
+def habit_day(habit, count: int) -> dict:
+    return {
+        "id": habit.id,
+        "slug": habit.slug,
+        "name": habit.name,
+        "description": habit.description,
+        "times_per_day": habit.times_per_day,
+        "count": count,
+        "done": count >= habit.times_per_day,
+    }
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -138,7 +198,7 @@ class ProfileSerializer(serializers.Serializer):
     )
 
     def get_calendar_url(self, patient) -> str:
-        return calendar_url(patient)
+        return calendar_url(patient) or ""  # ProfileView makes the feed before it answers
 
 
 @extend_schema(tags=["me"])

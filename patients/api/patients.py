@@ -11,10 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
-from audit.api_mixins import AuditedViewSetMixin
-from audit.models import AuditAction
-from patients import selectors, services
-from patients.api.base import (
+from api.base import (
     ApiMixin,
     IdFilter,
     IsTherapist,
@@ -22,26 +19,33 @@ from patients.api.base import (
     LocalTimeField,
     OrderingFilter,
     TherapistWrites,
-    practice_day,
 )
+from audit.api_mixins import AuditedViewSetMixin
+from audit.models import AuditAction
+from patients import selectors, services
+from patients.api.base import practice_day
 from patients.api.red_flags import (
     ScreeningCreateSerializer,
     ScreeningSerializer,
     screening_answer,
 )
-from patients.models import OPEN_STATUSES, Assignment, AssignmentStatus, Patient, Screening
+from patients.models import (
+    CONSENT_FIELDS,
+    OPEN_STATUSES,
+    PROFILE_FIELDS,
+    THERAPIST_SETTINGS,
+    Assignment,
+    AssignmentStatus,
+    Patient,
+    Screening,
+)
 
-PROFILE_FIELDS = [
-    "date_of_birth",
-    "language",
-    "time_zone",
-    "reminder_time",
-    "reminder_opt_out",
-    "habit_reminders",
-    "pain_limit",
-    "diagnosis",
-    "chronic_inflammatory_disease",
-    "relevant_conditions",
+# The profile as the API shows and takes it: without the reminder channel and the quiet hours
+# (set in the portal and the admin) and without consent (its own flow, privacy.services).
+API_PROFILE_FIELDS = [
+    name
+    for name in PROFILE_FIELDS
+    if name not in {"reminder_channel", *THERAPIST_SETTINGS, *CONSENT_FIELDS}
 ]
 
 
@@ -123,7 +127,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "last_name",
             "email",
             "therapist",
-            *PROFILE_FIELDS,
+            *API_PROFILE_FIELDS,
             "created_at",
             "current_phase",
             "assignment_status",

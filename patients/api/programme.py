@@ -11,14 +11,15 @@ from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.base import ApiMixin, JsonOrPdfMixin
+from api.schema import ErrorSerializer, ValidationErrorSerializer
 from patients import programme_pdf, selectors
-from patients.api.base import ApiMixin, IsPatient, JsonOrPdfMixin, caller_patient
-from patients.api.schema import ErrorSerializer, ValidationErrorSerializer
+from patients.api.base import IsPatient, caller_patient
 from programs.api.serializers import MediaSerializer
 
 
 class DoseLineSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     text = serializers.CharField()
 
 

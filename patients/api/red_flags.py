@@ -4,6 +4,8 @@ clearance. A screening is recorded at ``patients/{id}/screenings/`` (``patients.
 The rules — which signs stop a programme, what clearance resumes — are ``patients.services``'
 (docs/clinical-safety.md)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -12,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.base import ApiMixin, IdFilter, IsTherapist
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import services
-from patients.api.base import ApiMixin, IdFilter, IsTherapist
 from patients.api.safety import StrictCharField
 from patients.models import Patient, RedFlag, RedFlagSign, RedFlagSource, Screening, ScreeningPrompt
 
@@ -31,7 +33,7 @@ GROUPS = {
     "inflammatory": _("Inflammatory back pain"),
 }
 # The group each screening prompt asks about (its label says the same in words).
-PROMPT_GROUPS = {
+PROMPT_GROUPS: dict[str, str] = {
     ScreeningPrompt.AGE_OVER_50: "tumour",
     ScreeningPrompt.CHRONIC_INFLAMMATORY: "inflammatory",
 }
@@ -41,10 +43,10 @@ def prompt_group(code: str) -> str:
     return PROMPT_GROUPS.get(code, "inflammatory")
 
 
-def red_flag_codes() -> list[dict]:
+def red_flag_codes() -> list[dict[str, Any]]:
     """Every red-flag sign of the screening, then the prompts (``prompt`` true: looked into,
     never blocking by themselves)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": sign.value,
             "label": sign.label,
@@ -65,7 +67,7 @@ def red_flag_codes() -> list[dict]:
 
 class RedFlagCodeSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField(help_text="In the request's language.")
+    label = serializers.CharField(help_text="In the request's language.")  # type: ignore[assignment]  # a declared field, not Field.label
     group = serializers.ChoiceField(choices=list(GROUPS))
     group_label = serializers.CharField()
     prompt = serializers.BooleanField(
@@ -148,7 +150,7 @@ def screening_answer(screening: Screening, *, signs: list[str], screened_by) -> 
 
 class RedFlagSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="sign")
-    label = serializers.CharField(source="get_sign_display")
+    label = serializers.CharField(source="get_sign_display")  # type: ignore[assignment]  # a declared field, not Field.label
     raised_at = serializers.DateTimeField(source="recorded_at")
     cleared_by = serializers.CharField(
         source="cleared_by.username", allow_null=True, help_text="Who recorded the clearance."

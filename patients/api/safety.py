@@ -13,8 +13,9 @@ from rest_framework import serializers
 from rest_framework.generics import ListCreateAPIView
 from rest_framework.response import Response
 
+from api.base import ApiMixin
 from patients import rules, services
-from patients.api.base import ApiMixin, IsPatient, caller_patient
+from patients.api.base import IsPatient, caller_patient
 from patients.models import AssignmentStatus, FlagKind, SymptomReport
 
 NOTES_MAX = SymptomReport._meta.get_field("notes").max_length

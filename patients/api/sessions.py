@@ -1,7 +1,10 @@
 """``sessions/``: session logs with their exercise entries. Patients log their own sessions;
 therapists read (and may log for) their patients'. ``POST`` honours ``Idempotency-Key``."""
 
-from django.db.models import Prefetch
+from types import SimpleNamespace
+from typing import cast
+
+from django.db.models import F, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -16,24 +19,19 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from api.base import MAX_ID, ApiMixin, Conflict, CursorPages, IdFilter, Pagination
+from api.schema import ErrorSerializer
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients import services
 from patients.api.assignments import ScopedPatientField
-from patients.api.base import (
-    MAX_ID,
-    ApiMixin,
-    Conflict,
-    CursorPages,
-    IdFilter,
-    Pagination,
-    scoped_patient,
-)
+from patients.api.base import scoped_patient
 from patients.api.safety import AdviceSerializer, flag_advice, flag_labels
-from patients.api.schema import ErrorSerializer
 from patients.models import ExerciseEntry, NextDayCheck, Patient, SessionLog
+from programs.catalogue import catalogue
+from programs.models import CatalogueRevision
 
-IDEMPOTENCY_KEY_MAX = SessionLog._meta.get_field("idempotency_key").max_length
+IDEMPOTENCY_KEY_MAX = cast(int, SessionLog._meta.get_field("idempotency_key").max_length)
 MAX_ENTRIES = 50
 REPLAY_HEADER = "Idempotent-Replayed"
 STOPPED_HELP = (
@@ -213,7 +211,7 @@ class SessionCreateSerializer(serializers.ModelSerializer):
         help_text="New changes in bladder or bowel control."
     )
     red_flag_leg_weakness = serializers.BooleanField(help_text="New or worsening leg weakness.")
-    entries = EntrySerializer(
+    entries = EntrySerializer(  # type: ignore[call-arg]  # many=True: a ListSerializer's max_length
         many=True,
         max_length=MAX_ENTRIES,
         required=False,
@@ -325,6 +323,122 @@ def entries_prefetch() -> Prefetch:
     )
 
 
+SESSION_VALUES = (
+    "id",
+    "patient_id",
+    "assignment_id",
+    "phase_id",
+    "performed_at",
+    "local_date",
+    "pain_before",
+    "pain_after",
+    "rpe",
+    "notes",
+    "red_flag_saddle_numbness",
+    "red_flag_bladder_bowel",
+    "red_flag_leg_weakness",
+    "flagged",
+    "flag_reasons",
+    "created_at",
+)
+CHECK_VALUES = {
+    "check_id": F("next_day_check__id"),
+    "check_answered_at": F("next_day_check__answered_at"),
+    "check_pain": F("next_day_check__pain"),
+    "check_notes": F("next_day_check__notes"),
+    "check_flagged": F("next_day_check__flagged"),
+}
+ENTRY_VALUES = (
+    "id",
+    "session_id",
+    "exercise_id",
+    "sets_done",
+    "reps",
+    "duration_s",
+    "load_kg",
+    "pain",
+    "skipped",
+    "skip_reason",
+)
+
+
+def session_values(user):
+    """The list's rows as plain values, scoped like ``session_queryset``, with the next-day
+    check joined and the catalogue revision folded in (an uncorrelated subquery PostgreSQL runs
+    once per query, not per row)."""
+    return SessionLog.objects.filter(patient__in=Patient.objects.for_user(user)).values(
+        *SESSION_VALUES,
+        **CHECK_VALUES,
+        catalogue_revision=Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
+    )
+
+
+def session_rows(rows: list[dict]) -> list[dict]:
+    """``SessionSerializer``'s output for a page of ``session_values`` rows: the entries in one
+    query, phase numbers and exercise names from the catalogue snapshot."""
+    if not rows:
+        return []
+    texts = catalogue(revision=rows[0]["catalogue_revision"])
+    entries: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    for entry in (
+        ExerciseEntry.objects.filter(session_id__in=list(entries))
+        .order_by("id")
+        .values(*ENTRY_VALUES)
+    ):
+        entries[entry["session_id"]].append(entry)
+    return [_session_row(row, entries[row["id"]], texts) for row in rows]
+
+
+def _session_row(row: dict, entries: list[dict], texts) -> dict:
+    reasons = row["flag_reasons"]
+    return {
+        "id": row["id"],
+        "patient": row["patient_id"],
+        "assignment": row["assignment_id"],
+        "phase": texts.phases[row["phase_id"]].number,
+        "performed_at": _DATETIME.to_representation(row["performed_at"]),
+        "local_date": row["local_date"].isoformat(),
+        "pain_before": row["pain_before"],
+        "pain_after": row["pain_after"],
+        "rpe": row["rpe"],
+        "notes": row["notes"],
+        "red_flag_saddle_numbness": row["red_flag_saddle_numbness"],
+        "red_flag_bladder_bowel": row["red_flag_bladder_bowel"],
+        "red_flag_leg_weakness": row["red_flag_leg_weakness"],
+        "flagged": row["flagged"],
+        "flag_reasons": [str(reason) for reason in reasons],
+        "flag_labels": flag_labels(reasons),
+        "advice": flag_advice(SimpleNamespace(**row)),
+        "entries": [_entry_row(entry, texts) for entry in entries],
+        "next_day_check": None
+        if row["check_id"] is None
+        else {
+            "id": row["check_id"],
+            "answered_at": _DATETIME.to_representation(row["check_answered_at"]),
+            "pain": row["check_pain"],
+            "notes": row["check_notes"],
+            "flagged": row["check_flagged"],
+        },
+        "created_at": _DATETIME.to_representation(row["created_at"]),
+    }
+
+
+def _entry_row(entry: dict, texts) -> dict:
+    load = entry["load_kg"]
+    return {
+        "id": entry["id"],
+        "exercise": entry["exercise_id"],
+        "sets_done": entry["sets_done"],
+        "reps": entry["reps"],
+        "duration_s": entry["duration_s"],
+        "load_kg": None if load is None else _LOAD.to_representation(load),
+        "pain": entry["pain"],
+        "skipped": entry["skipped"],
+        "skip_reason": entry["skip_reason"],
+        "exercise_name": texts.exercises[entry["exercise_id"]].name,
+    }
+
+
 def session_queryset(user):
     return (
         SessionLog.objects.filter(patient__in=Patient.objects.for_user(user))
@@ -376,6 +490,19 @@ class SessionViewSet(
 
     def get_serializer_class(self):
         return SessionCreateSerializer if self.action == "create" else SessionSerializer
+
+    def list(self, request, *args, **kwargs):
+        """Plain values and the catalogue snapshot, no model instances (docs/architecture.md):
+        the same answer as ``SessionSerializer`` (tests/api/test_sessions.py compares them)."""
+        page = self.paginate_queryset(self.filter_queryset(session_values(request.user)))
+        for row in page:
+            self.audit_access(
+                AuditAction.LIST,
+                patient_id=row["patient_id"],
+                obj_type=SessionLog,
+                obj_id=row["id"],
+            )
+        return self.get_paginated_response(session_rows(page))
 
     @extend_schema(
         parameters=[IDEMPOTENCY_PARAMETER],

@@ -1,7 +1,6 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from mtt.views import ApiRootView
 from patients.api import (
     assignments,
     checks,
@@ -9,40 +8,24 @@ from patients.api import (
     me,
     patients,
     programme,
-    questionnaires,
     red_flags,
     safety,
     sessions,
-    tokens,
 )
-from privacy import api as privacy_api
 
 router = SimpleRouter()
 router.register("patients", patients.PatientViewSet, basename="patient")
 router.register("assignments", assignments.AssignmentViewSet, basename="assignment")
 router.register("sessions", sessions.SessionViewSet, basename="session")
 router.register("next-day-checks", checks.NextDayCheckViewSet, basename="next-day-check")
-router.register(
-    "questionnaires/responses",
-    questionnaires.ResponseViewSet,
-    basename="questionnaire-response",
-)
-router.register("questionnaires", questionnaires.QuestionnaireViewSet, basename="questionnaire")
 router.register("habits", habits.HabitViewSet, basename="habit")
 router.register("red-flags", red_flags.RedFlagViewSet, basename="red-flag")
 
 urlpatterns = [
-    # The API root lists every route under /api/v1/, this router's and the others' (mtt/views.py).
-    path("", ApiRootView.as_view(), name="api-root"),
     path("me/today/", me.TodayView.as_view(), name="me-today"),
     path("me/profile/", me.ProfileView.as_view(), name="me-profile"),
     path("me/programme/", programme.ProgrammeView.as_view(), name="me-programme"),
     path("me/symptom-reports/", safety.SymptomReportView.as_view(), name="me-symptom-report-list"),
     path("red-flag-codes/", red_flags.RedFlagCodesView.as_view(), name="red-flag-codes"),
-    path("me/export/", privacy_api.ExportView.as_view(), name="me-export"),
-    path("me/consent/", privacy_api.ConsentView.as_view(), name="me-consent"),
-    path("auth/token/", tokens.TokenView.as_view(), name="auth-token"),
-    path("auth/tokens/", tokens.TokenListView.as_view(), name="auth-token-list"),
-    path("auth/tokens/<int:pk>/", tokens.TokenDetailView.as_view(), name="auth-token-detail"),
     *router.urls,
 ]

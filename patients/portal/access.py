@@ -8,15 +8,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from api.base import caller_checks
 from patients import rules, selectors
 from patients.models import Patient
-from privacy.services import consent_required
-from privacy.views import redirect_to_consent
 
 
 def patient_required(view=None, *, consent_exempt: bool = False):
     """Anonymous → login; staff → the admin; a login without a patient profile → a clear page;
-    a patient without consent to the current text → the consent page (``privacy``), except on
+    a patient without consent to the current text → the consent page (``privacy``'s check in
+    ``PORTAL_CALLER_CHECKS``; the first check that answers wins), except on
     ``consent_exempt`` views: reporting a warning sign never waits for a consent click
     (docs/clinical-safety.md). Sets ``request.patient``, the only way a portal view reaches
     patient data."""
@@ -34,9 +34,11 @@ def patient_required(view=None, *, consent_exempt: bool = False):
             request.patient = user.patient
         except Patient.DoesNotExist:
             return render(request, "portal/no_profile.html", status=403)
-        if not consent_exempt and consent_required(request.patient):
-            # Nothing else until the patient agrees to the consent text in force.
-            return redirect_to_consent(request)
+        if not consent_exempt:
+            for check in caller_checks(tuple(settings.PORTAL_CALLER_CHECKS)):
+                answer = check(request)
+                if answer is not None:
+                    return answer
         # Times on portal pages are the patient's own clock.
         with timezone.override(request.patient.time_zone):
             return view(request, *args, **kwargs)
@@ -61,6 +63,16 @@ def safety_state(request) -> selectors.SafetyState | None:
             else None
         )
     return request._portal_safety
+
+
+def day_state(request) -> selectors.DayState:
+    """``selectors.day_state`` for ``/today/``: the safety state of the banner, the catalogue
+    revision and today's habit ticks in one query; the banner then reads the safety state from
+    here instead of asking again."""
+    patient = request.patient
+    state = selectors.day_state(patient=patient, today=patient_today(patient))
+    request._portal_safety = state.safety
+    return state
 
 
 def request_patient(request) -> Patient | None:

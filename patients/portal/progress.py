@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from patients import selectors
-from patients.portal import questionnaires
 from patients.portal.access import patient_required, patient_today
+from questionnaires import views as questionnaires
 
 PAIN_WEEKS = 12
 

@@ -1,6 +1,8 @@
 """/today/: the phase, what is due with its dose in plain words, habits, the next-day check and
 questionnaires that are due."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,24 +12,61 @@ from django.views.decorators.http import require_POST, require_safe
 from patients import rules, selectors, services
 from patients.forms import NextDayCheckForm
 from patients.models import AssignmentStatus, PrescriptionItem, SessionLog
-from patients.portal import access, questionnaires
+from patients.portal import access, fragments
 from patients.portal.access import patient_required, patient_today
-from programs.selectors import attach_display
+from programs.catalogue import ExerciseView, catalogue
+from questionnaires import views as questionnaires
+
+
+@dataclass(frozen=True)
+class Card:
+    """A planned exercise with what its card shows from the catalogue snapshot."""
+
+    entry: selectors.PlannedExercise
+    exercise: ExerciseView
+    how_to: fragments.HowTo
+
+    @property
+    def item(self):
+        return self.entry.item
+
+    @property
+    def due(self) -> bool:
+        return self.entry.due
+
+    @property
+    def done_today(self) -> bool:
+        return self.entry.done_today
+
+    @property
+    def next_due(self):
+        return self.entry.next_due
 
 
 def today_context(request, *, next_day_form=None) -> dict:
     patient = request.patient
     today = patient_today(patient)
-    safety = access.safety_state(request)
+    day = access.day_state(request)
+    safety = day.safety
     assignment, items = selectors.open_assignment_and_items(patient)
     plan = (
         selectors.today_plan(patient=patient, assignment=assignment, today=today, items=items)
         if assignment
         else []
     )
-    # Thumbnails and "How to do it" (media, variants' names) for all exercises in two queries.
-    attach_display(entry.item.exercise for entry in plan)
-    selectors.attach_variant_options(entry.item for entry in plan)
+    # Thumbnails, names and "How to do it" from the catalogue snapshot: no query once rendered.
+    texts = catalogue(revision=day.catalogue_revision)
+    how_to = fragments.how_to(texts, [entry.item.exercise_id for entry in plan])
+    # The variant switch is this patient's own, outside the cached fragment (no query either).
+    selectors.attach_variant_options((entry.item for entry in plan), texts=texts)
+    plan = [
+        Card(
+            entry=entry,
+            exercise=texts.exercises[entry.item.exercise_id],
+            how_to=how_to[entry.item.exercise_id],
+        )
+        for entry in plan
+    ]
     pending = selectors.next_day_check_pending(patient=patient, today=today)
     if pending is not None and next_day_form is None:
         next_day_form = NextDayCheckForm(initial={"session": pending.pk})
@@ -39,10 +78,15 @@ def today_context(request, *, next_day_form=None) -> dict:
         # After pain above 5 today (a session, a report or the next-day check): no training.
         "not_today": safety.high_pain_today and not safety.stopped,
         "not_today_advice": rules.Advice.STOP_TODAY.message,
-        "due": [entry for entry in plan if entry.due],
-        "done_today": [entry for entry in plan if entry.done_today],
-        "later": [entry for entry in plan if not entry.due and not entry.done_today],
-        "habits": selectors.habit_days(patient=patient, assignment=assignment, day=today),
+        "due": [card for card in plan if card.due],
+        "done_today": [card for card in plan if card.done_today],
+        "later": [card for card in plan if not card.due and not card.done_today],
+        "habits": []
+        if assignment is None
+        else [
+            selectors.HabitDay(habit=habit, count=day.habit_ticks.get(habit.id, 0))
+            for habit in texts.habits_of(assignment.program_id)
+        ],
         "pending_check": pending,
         "next_day_form": next_day_form,
         "questionnaires_due": questionnaires.due_for(patient, today=today, assignment=assignment),

@@ -183,7 +183,8 @@ class ProgramPhaseSerializer(serializers.ModelSerializer):
         items = [
             item for item in row.program.program_exercises.all() if item.phase_id == row.phase_id
         ]
-        return ProgramExerciseSerializer(items, many=True, context=self.context).data
+        # many=True: a list, which the stubs call a ReturnDict
+        return ProgramExerciseSerializer(items, many=True, context=self.context).data  # type: ignore[return-value]
 
 
 class ProgramSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ same exercise descriptions a practice hands out on paper), so an app can show it
 from django_filters import rest_framework as filters
 from rest_framework import permissions, viewsets
 
-from patients.api.base import IdFilter
+from api.base import IdFilter
 from programs import selectors
 from programs.api import serializers
 from programs.models import Exercise, Phase, TrainingGoal

@@ -13,17 +13,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from mtt.tokens.services import token_create
 from patients import services
 from patients.models import Assignment, Patient, SessionLog
-from programs.models import Program
 from questionnaires.models import Questionnaire
 from questionnaires.services import response_submit
+from tests import factories
+from tokens.services import token_create
 
 ANONYMOUS = "anonymous"
 PATIENT = "patient"
@@ -44,65 +44,38 @@ def _fresh_throttle_counts():
 
 
 def make_therapist(username: str):
-    user = get_user_model().objects.create_user(
-        username, f"{username}@example.org", PASSWORD, is_staff=True
+    return factories.TherapistFactory(username=username, password=PASSWORD)
+
+
+def make_patient(therapist, *, username: str | None = None, **profile) -> Patient:
+    username = username or f"patient{next(_numbers)}"
+    return factories.PatientFactory(
+        therapist=therapist,
+        username=username,
+        first_name=username.title(),
+        password=PASSWORD,
+        **profile,
     )
-    user.groups.add(Group.objects.get_or_create(name="Therapeut")[0])
-    return user
 
 
 _numbers = itertools.count(1)
 
 
-def make_patient(therapist, *, username: str | None = None, **profile) -> Patient:
-    username = username or f"patient{next(_numbers)}"
-    patient = services.patient_create(
-        username=username,
-        email=f"{username}@example.org",
-        first_name=username.title(),
-        last_name="Muster",
-        therapist=therapist,
-        created_by=therapist,
-        **profile,
-    )
-    patient.user.set_password(PASSWORD)
-    patient.user.save(update_fields=["password"])
-    return patient
-
-
 def assign(patient: Patient, *, phase: int = 1, days_ago: int = 30) -> Assignment:
     """The MASTER programme, started ``days_ago``, moved on to ``phase``."""
-    therapist = patient.therapist
     start = (timezone.now() - timedelta(days=days_ago)).date()
-    services.screening_record(patient=patient, screened_by=therapist, signs=[])
-    assignment = services.assignment_create(
-        patient=patient,
-        program=Program.objects.get(slug="master"),
-        created_by=therapist,
-        start_date=start,
-    )
-    for _ in range(phase - 1):
-        services.assignment_advance(assignment=assignment, changed_by=therapist, reason="test")
-    assignment.refresh_from_db()
-    return assignment
+    return factories.assign(patient, phase=phase, start_date=start)
 
 
 def log(patient: Patient, *, days_ago: float = 1, pain: int | None = None, **fields) -> SessionLog:
     """A session through the service, one entry per prescribed exercise."""
-    exercises = Assignment.objects.get(patient=patient, status="active").items.values_list(
-        "exercise_id", flat=True
-    )
-    values = {"pain_before": 2, "pain_after": 2, "rpe": 4, **fields}
-    session, _created = services.session_log_create(
-        red_flag_saddle_numbness=False,
-        red_flag_bladder_bowel=False,
-        red_flag_leg_weakness=False,
-        patient=patient,
+    return factories.log_session(
+        patient,
         performed_at=timezone.now() - timedelta(days=days_ago),
-        entries=[{"exercise": pk, "sets_done": 2, "reps": 10, "pain": pain} for pk in exercises],
-        **values,
+        pain=pain,
+        reps=10,
+        **fields,
     )
-    return session
 
 
 def full_answers(questionnaire: Questionnaire, pick: int = 0) -> dict[str, int]:
@@ -135,8 +108,7 @@ class World:
         }.get(role)
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
     therapist = make_therapist("therapist1")
     other_therapist = make_therapist("therapist2")
     admin = get_user_model().objects.create_superuser("chef", "chef@example.org", PASSWORD)
@@ -165,6 +137,32 @@ def world(db) -> World:
         session=session,
         response=response,
     )
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> World:
+    """One ``world`` for all tests of a module that only read it, such as the role matrices
+    parametrized per URL × role (so pytest-xdist can spread them): built once per module and
+    worker in an open transaction, rolled back when the module is done. Each test runs in a
+    savepoint inside it (its ``db`` fixture), so a test's writes never reach the next test."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def bearer_client(user) -> APIClient:

@@ -24,8 +24,8 @@ from django.test import Client  # noqa: E402
 
 
 def world() -> str:
-    from mtt.tokens.services import token_create
     from tests.api.conftest import assign, make_patient, make_therapist
+    from tokens.services import token_create
 
     therapist = make_therapist("probe-therapist")
     for username, last_name in (("zora", "Zander"), ("anton", "Albers")):

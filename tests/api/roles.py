@@ -1,12 +1,12 @@
 """Reusable role checks: an endpoint states its request and the status each role gets.
 
 Subclass ``EndpointRoles`` in a ``Test…`` class, set ``method`` and ``expected`` and define
-``url(world)`` (and ``body(world)`` for writes). One test per endpoint sends the request once per
-role, each inside a rolled-back savepoint so one role's write does not change the next one's
-answer, and reports each role as a subtest.
+``url(world)`` (and ``body(world)`` for writes). One test per endpoint and role, so pytest-xdist
+spreads them; all share the module's ``world`` (``module_world``) and each runs in its own
+savepoint, so one role's write does not change the next one's answer.
 """
 
-from django.db import transaction
+import pytest
 
 from tests.api.conftest import ROLES, bearer_client
 
@@ -21,19 +21,16 @@ class EndpointRoles:
     def body(self, world):
         return None
 
-    def test_status_for_each_role(self, world, subtests):
-        for role in ROLES:
-            with subtests.test(role=role):
-                with transaction.atomic():
-                    client = bearer_client(world.user(role))
-                    response = getattr(client, self.method)(
-                        self.url(world), self.body(world), format="json"
-                    )
-                    transaction.set_rollback(True)
+    @pytest.mark.parametrize("role", ROLES)
+    def test_status_for_the_role(self, role, module_world, db):
+        client = bearer_client(module_world.user(role))
+        response = getattr(client, self.method)(
+            self.url(module_world), self.body(module_world), format="json"
+        )
 
-                assert response.status_code == self.expected[role], response.content
-                if response.status_code != 204:
-                    assert response["Content-Type"] == "application/json"
+        assert response.status_code == self.expected[role], response.content
+        if response.status_code != 204:
+            assert response["Content-Type"] == "application/json"
 
 
 def statuses(anonymous, patient, other_patient, therapist, other_therapist, admin):

@@ -7,7 +7,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from patients.api.parsers import MAX_DEPTH, nesting_depth
+from api.parsers import MAX_DEPTH, nesting_depth
 from patients.models import SessionLog
 from tests.api.conftest import PASSWORD, bearer_client
 

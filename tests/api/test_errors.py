@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError
 from django.test import Client, RequestFactory
 from django.utils import translation
 
-from patients.api import errors
+from api import errors
 from tests.api.conftest import bearer_client
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,12 +1,21 @@
 """me/today/ (the shape docs/product.md fixes) and me/profile/ (settings, calendar feed)."""
 
-import pytest
-from django.utils import timezone
+import json
+from dataclasses import replace
 
-from patients import services
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
+
+from patients import selectors, services
+from patients.api.base import patient_day
+from patients.api.me import TodaySerializer
+from patients.api.safety import practice, today_advice
 from patients.models import HabitCheck
 from programs.models import Exercise
-from tests.api.conftest import PATIENT, bearer_client, make_patient
+from programs.selectors import attach_media
+from tests.api.conftest import PATIENT, bearer_client, log, make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -192,11 +201,18 @@ def test_habits_tick_and_untick_within_times_per_day(world, call):
 
 
 def test_a_habit_outside_the_programme_answers_404(world, call):
-    assert call(PATIENT, "post", "/api/v1/habits/999999/tick/").status_code == 404
+    response = call(PATIENT, "post", "/api/v1/habits/999999/tick/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "This habit is not part of your programme."}
+    assert not HabitCheck.objects.filter(patient=world.patient).exists()
 
 
 def test_therapists_must_name_the_patient_for_habits(world, call):
-    assert call("therapist", "get", "/api/v1/habits/").status_code == 400
+    response = call("therapist", "get", "/api/v1/habits/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json() == {"patient": ["Name the patient: ?patient=<id>."]}
 
 
 def test_today_items_carry_equipment_and_media(world, call):
@@ -210,3 +226,73 @@ def test_today_items_carry_equipment_and_media(world, call):
     assert start["url"] == "http://testserver/static/programs/exercises/plank-mtt-start.svg"
     assert (start["kind"], start["width"], start["height"]) == ("image", 320, 200)
     assert start["alt"] == plank.media.get(role="start_position").alt_en
+
+
+def model_based_today(patient, language: str) -> dict:
+    """``me/today/`` as the serializer renders it from model instances (the view before it read
+    plain values and the catalogue snapshot): the view must answer exactly this."""
+    request = RequestFactory().get("/api/v1/me/today/")
+    with translation.override(language):
+        today = patient_day(patient)
+        assignment, items = selectors.open_assignment_and_items(patient)
+        attach_media(item.exercise for item in items)
+        state = selectors.safety_state(patient=patient, today=today)
+        status = None if assignment is None else assignment.status
+        body = {
+            "date": today,
+            "assignment": assignment and assignment.pk,
+            "status": status,
+            "advice": today_advice(state=state, status=status),
+            "practice": practice(),
+            "phase": assignment
+            and {"number": assignment.current_phase.number, "name": assignment.current_phase.name},
+            "exercises": [],
+            "habits": [],
+        }
+        if assignment is not None:
+            plan = selectors.today_plan(
+                patient=patient, assignment=assignment, today=today, items=items
+            )
+            if state.high_pain_today:
+                plan = [replace(row, due=False) for row in plan]
+            body["exercises"] = plan
+            body["habits"] = selectors.habit_days_for_program(
+                patient=patient, program_id=assignment.program_id, day=today
+            )
+        data = TodaySerializer(body, context={"request": request}).data
+        return json.loads(JSONRenderer().render(data))
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_today_answers_what_the_serializer_renders_from_the_models(world, call, language):
+    """Done today, due later, habits ticked, German and English: the plain-values view and the
+    serializer over model instances agree key by key."""
+    services.habit_check_record(
+        patient=world.patient,
+        habit=world.assignment.program.habits.first(),
+        day=timezone.localdate(),
+    )
+    response = call(PATIENT, "get", "/api/v1/me/today/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    assert response.json() == model_based_today(world.patient, language)
+    assert response.json()["exercises"][0]["media"], "the MASTER drawings are in the answer"
+
+
+def test_today_of_a_paused_programme_matches_the_serializer(world, call):
+    services.assignment_pause(assignment=world.assignment, changed_by=world.therapist)
+
+    paused = call(PATIENT, "get", "/api/v1/me/today/")
+
+    assert paused.json()["status"] == "paused"
+    assert paused.json() == model_based_today(world.patient, "en")
+
+
+def test_today_after_high_pain_matches_the_serializer(world, call):
+    log(world.patient, days_ago=0.01, pain_after=8)
+
+    response = call(PATIENT, "get", "/api/v1/me/today/")
+
+    assert [row["code"] for row in response.json()["advice"]] == ["stop_today"]
+    assert not any(row["due"] for row in response.json()["exercises"])
+    assert response.json() == model_based_today(world.patient, "en")

@@ -4,7 +4,7 @@
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from patients.api.base import MAX_ID
+from api.base import MAX_ID
 from tests.api.conftest import make_patient
 from tests.api.test_errors import probe
 

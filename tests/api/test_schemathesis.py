@@ -8,7 +8,7 @@ be refused (4xx); and no request it allows may be refused for its form.
 A valid request may still answer 400 for a rule no schema states — an id that names nothing in
 the caller's scope, a programme that is not active — so a 400 to positive data fails the run
 only when one of its messages is a per-field form message (DRF's and Django's own, listed from
-their fields and validators at import, and the API's bounds in patients/api/base.py). The run
+their fields and validators at import, and the API's bounds in api/base.py). The run
 asks for English messages to compare them.
 
 Bounded and deterministic: a fixed seed, derandomized Hypothesis, ``MAX_EXAMPLES`` per
@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mtt.tokens.services import token_create
+from tokens.services import token_create
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
 
@@ -67,7 +67,7 @@ def form_messages() -> list[str]:
                 if message is not None:
                     messages.append(str(message))
         messages += [
-            "Enter a whole number from %(minimum)d to %(maximum)d.",  # patients/api/base.py
+            "Enter a whole number from %(minimum)d to %(maximum)d.",  # api/base.py
             "Unknown ordering. Use one of: %(values)s.",
             "Enter true or false.",
         ]

@@ -1,11 +1,16 @@
 """POST sessions/ (body, flags, idempotency and validation as docs/product.md states them) and
 the session list."""
 
+import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
 
+from patients import services
+from patients.api.sessions import SessionSerializer, session_queryset
 from patients.models import Alert, ExerciseEntry, RedFlag, SessionLog
 from programs.models import Exercise
 from tests.api.conftest import PATIENT, THERAPIST, log
@@ -489,3 +494,36 @@ def test_the_hand_written_representation_matches_the_declared_fields(world, call
     new = SessionSerializer(flagged, context={"new_session": True})
     assert new.data["next_day_check"] is None
     assert JSONRenderer().render(new.data) == JSONRenderer().render(new.field_by_field(flagged))
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_list_from_plain_values_matches_the_serializer(world, call, language):
+    """The list reads values and the catalogue snapshot; its pages must be what
+    ``SessionSerializer`` renders from the model instances, flags, checks and loads included."""
+    exercises = list(world.assignment.items.values_list("exercise_id", flat=True)[:2])
+    services.session_log_create(
+        red_flag_saddle_numbness=False,
+        red_flag_bladder_bowel=False,
+        red_flag_leg_weakness=True,
+        patient=world.patient,
+        performed_at=timezone.now() - timedelta(hours=3),
+        pain_before=2,
+        pain_after=9,
+        rpe=7,
+        notes="Knie",
+        entries=[
+            {"exercise": exercises[0], "sets_done": 3, "reps": 8, "load_kg": Decimal("12.5")},
+            {"exercise": exercises[1], "sets_done": 0, "skipped": True, "skip_reason": "pain"},
+        ],
+    )
+    services.next_day_check_record(session=world.session, pain=5, notes="steif")
+
+    for role, scope in ((PATIENT, world.patient.user), (THERAPIST, world.therapist)):
+        response = call(role, "get", "/api/v1/sessions/?page_size=2", HTTP_ACCEPT_LANGUAGE=language)
+        second = call(role, "get", response.json()["next"], HTTP_ACCEPT_LANGUAGE=language)
+        listed = response.json()["results"] + second.json()["results"]
+        with translation.override(language):
+            sessions = session_queryset(scope).order_by("-performed_at", "-id")[:4]
+            serializer = SessionSerializer(sessions, many=True)
+            expected = [serializer.child.field_by_field(session) for session in sessions]
+            assert listed == json.loads(JSONRenderer().render(expected))

@@ -5,13 +5,15 @@ from datetime import timedelta
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create, token_digest
 from tests.api.conftest import PASSWORD
+from tokens.authentication import BearerTokenAuthentication
+from tokens.models import ApiToken
+from tokens.services import token_create, token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +46,14 @@ def test_login_answers_a_token_that_expires_and_is_stored_hashed(world):
 
 
 def test_the_email_address_logs_in_too(world):
-    assert login("anna@example.org").status_code == 200
+    response = login("anna@example.org")
+
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert ApiToken.objects.get().digest == token_digest(token)
+    me = bearer(token).get("/api/v1/me/today/")
+    assert me.status_code == 200
+    assert ApiToken.objects.get().user == world.patient.user
 
 
 @pytest.mark.parametrize(
@@ -228,3 +237,29 @@ def test_the_token_list_uses_a_fixed_number_of_queries(world):
 
     assert len(response.json()["results"]) == 9
     assert len(many) == len(few) <= 3
+
+
+@pytest.mark.parametrize("role", ["patient", "therapist"])
+def test_token_authentication_costs_one_query_with_user_and_patient(world, role):
+    """The token, its user and the user's patient profile come in one query, and nothing else
+    (session, language, lockout, second factor) asks the database before the view."""
+    user = world.patient.user if role == "patient" else world.therapist
+    _row, token = token_create(user=user)
+    request = RequestFactory().get("/api/v1/me/today/", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    with CaptureQueriesContext(connection) as queries:
+        authenticated, row = BearerTokenAuthentication().authenticate(request)
+
+    assert len(queries) == 1, queries.captured_queries
+    assert (authenticated, row.user_id) == (user, user.pk)
+    with CaptureQueriesContext(connection) as later:
+        patient = getattr(authenticated, "patient", None)
+    assert len(later) == 0
+    assert patient == (world.patient if role == "patient" else None)
+
+
+def test_a_token_shows_only_its_prefix(world):
+    row, secret = token_create(user=world.patient.user)
+
+    assert str(row) == f"{row.prefix}…"
+    assert secret not in str(row)

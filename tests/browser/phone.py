@@ -3,6 +3,7 @@ on a 390 × 844 screen (the desktop admin tests keep the default)."""
 
 import pytest
 
+from tests import factories
 from tests.portal.conftest import PASSWORD, make_patient
 
 PHONE = {"width": 390, "height": 844}
@@ -14,9 +15,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def anna(django_user_model):
+def anna(db):
     """A patient in phase 2 of the MASTER programme, logged in with ``PASSWORD``."""
-    therapist = django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", PASSWORD, is_staff=True
+    therapist = factories.TherapistFactory(
+        username="t.weber", email="weber@example.org", password=PASSWORD
     )
     return make_patient(therapist, "anna", phase=2)

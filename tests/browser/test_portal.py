@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from patients.models import Patient, SessionLog
+from tests import factories
 from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.portal.conftest import PASSWORD, log_session, make_patient
@@ -20,9 +21,9 @@ browser_context_args = phone.browser_context_args
 
 
 @pytest.fixture
-def therapist(django_user_model):
-    return django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", PASSWORD, is_staff=True
+def therapist(db):
+    return factories.TherapistFactory(
+        username="t.weber", email="weber@example.org", password=PASSWORD
     )
 
 

@@ -17,6 +17,7 @@ from patients.models import AssignmentStatus, RedFlag, SessionLog, SymptomReport
 from patients.selectors import open_assignment
 from reminders import services as reminder_services
 from reminders.models import Delivery, ReminderKind
+from tests import factories
 from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_portal import FULL_PAGE, answer_safety, choose, current_step, login
@@ -42,9 +43,9 @@ def practice(settings):
 
 
 @pytest.fixture
-def therapist(django_user_model):
-    return django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", "a-long-therapist-pass", is_staff=True
+def therapist(db):
+    return factories.TherapistFactory(
+        username="t.weber", email="weber@example.org", password="a-long-therapist-pass"
     )
 
 

@@ -7,7 +7,7 @@ from patients.models import Patient
 from tests.browser import phone
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_portal import login
-from tests.privacy.pdftext import pdf_text
+from tests.pdf import pdf_text
 
 pytestmark = [
     pytest.mark.browser,

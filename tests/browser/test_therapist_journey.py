@@ -7,8 +7,6 @@ from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,6 +15,7 @@ from playwright.sync_api import Page, expect
 from patients import services
 from patients.models import Assignment, AssignmentStatus, Patient
 from programs.models import Exercise
+from tests import factories
 from tests.browser.conftest import SCREENSHOTS
 from tests.two_factor import current_code
 
@@ -37,10 +36,9 @@ def assert_axe_clean(page: Page, selector: str):
 
 
 def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_server, page: Page):
-    therapist = get_user_model().objects.create_user(
-        "t.weber", "weber@example.org", "a-long-therapist-pass", is_staff=True
+    therapist = factories.TherapistFactory(
+        username="t.weber", email="weber@example.org", password="a-long-therapist-pass"
     )
-    therapist.groups.add(Group.objects.get(name="Therapeut"))
 
     page.goto(f"{live_server.url}/admin/")
     page.get_by_label("Username").fill("t.weber")

@@ -146,7 +146,14 @@ def test_the_written_env_makes_manage_py_work_and_production_still_ignores_it(ch
     production = _manage(checkout, "check", DEBUG="false")
     assert production.returncode != 0
     assert "SECRET_KEY must be set" in production.stderr
-    told = _manage(checkout, "check", DEBUG="false", READ_DOT_ENV="true", ALLOWED_HOSTS="x.org")
+    told = _manage(
+        checkout,
+        "check",
+        DEBUG="false",
+        READ_DOT_ENV="true",
+        ALLOWED_HOSTS="x.org",
+        DATABASE_URL="sqlite:///var/mtt.sqlite3",
+    )
     assert told.returncode == 0, told.stderr
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from mtt.tokens.services import token_create
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import assign, make_patient, make_therapist
 from tests.processes import database_url as _database_url
 from tests.processes import free_port as _free_port
+from tokens.services import token_create
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-test-token-0123456789"

@@ -49,18 +49,53 @@ def test_production_passes_the_deploy_checks_cleanly():
     assert "no issues (0 silenced)" in result.stdout
 
 
-def test_the_bare_minimum_production_environment_passes_the_deploy_checks():
-    """What an operator types first: no database or mail URL (SQLite under var/)."""
-    env = {
-        "DEBUG": "false",
-        "SECRET_KEY": "k" * 25 + "0123456789abcdefghijklmnopq",
-        "ALLOWED_HOSTS": "example.org",
-    }
+BARE_MINIMUM = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 25 + "0123456789abcdefghijklmnopq",
+    "ALLOWED_HOSTS": "example.org",
+}
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    """No silent SQLite file under var/ in production: the next deployment would lose it."""
+    result = _manage("check", env=BARE_MINIMUM)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL must be set when DEBUG is off" in result.stderr
+    assert "sqlite:///" in result.stderr  # and it says how to ask for SQLite on purpose
+
+
+def test_the_bare_minimum_production_environment_passes_the_deploy_checks(tmp_path):
+    """What an operator types first: SQLite named explicitly, no mail URL."""
+    database = tmp_path / "mtt.sqlite3"
+    env = BARE_MINIMUM | {"DATABASE_URL": f"sqlite:///{database}"}
 
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    shown = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(db['NAME'], db['OPTIONS']['transaction_mode'])",
+        env=env,
+    )
 
     assert result.returncode == 0, result.stderr
     assert "no issues (0 silenced)" in result.stdout
+    # The explicit SQLite file, with the embedded database's settings for concurrent writers.
+    assert shown.stdout.splitlines()[-1].split() == [str(database), "IMMEDIATE"], shown.stderr
+
+
+def test_the_demo_commands_are_not_installed_in_production_unless_asked_for():
+    production = _manage("seed_demo", "--help", env=PRODUCTION_ENV)
+    asked = _manage("seed_demo", "--help", env=PRODUCTION_ENV | {"DEMO_TOOLS": "true"})
+    development = _manage("setup_demo", "--help", env=PRODUCTION_ENV | {"DEBUG": "true"})
+
+    assert production.returncode != 0
+    assert "Unknown command: 'seed_demo'" in production.stderr
+    assert asked.returncode == 0, asked.stderr
+    assert "--therapists" in asked.stdout
+    assert development.returncode == 0, development.stderr
+    assert "demo logins" in development.stdout
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from patients import services
 from programs.models import Program
+from tests import factories
 
 ROOT = Path(settings.BASE_DIR)
 SKIP_DIRS = {".venv", "node_modules", "var", ".git"}
@@ -233,7 +234,7 @@ def test_the_login_page_follows_an_english_browser(client):
 
 @pytest.mark.django_db
 def test_a_patient_sees_the_today_page_in_german(client, django_user_model):
-    therapist = django_user_model.objects.create_user("t.weber", "weber@example.org", is_staff=True)
+    therapist = factories.TherapistFactory(username="t.weber", email="weber@example.org")
     patient = services.patient_create(
         username="anna",
         email="anna@example.org",

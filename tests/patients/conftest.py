@@ -2,16 +2,11 @@
 service, an assignment to the MASTER programme and a way to log sessions."""
 
 import itertools
-from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
-from django.utils import timezone
 
-from patients import services
-from programs.models import Program
+from tests import factories
 from tests.two_factor import login_verified
 
 THERAPIST_GROUP = "Therapeut"
@@ -22,15 +17,9 @@ def make_therapist(db):
     """``make_therapist("t.weber")`` → a staff user in the Therapeut group."""
 
     def make(username, *, first_name="", last_name=""):
-        user = get_user_model().objects.create_user(
-            username,
-            f"{username}@example.org",
-            first_name=first_name,
-            last_name=last_name,
-            is_staff=True,
+        return factories.TherapistFactory(
+            username=username, first_name=first_name, last_name=last_name
         )
-        user.groups.add(Group.objects.get(name=THERAPIST_GROUP))
-        return user
 
     return make
 
@@ -55,13 +44,11 @@ def make_patient(therapist):
         number = next(numbers)
         first_name = first_name or f"Patient{number}"
         username = username or f"{first_name.lower()}.{last_name.lower()}.{number}"
-        return services.patient_create(
+        return factories.PatientFactory(
+            therapist=therapist,
             username=username,
-            email=f"{username}@example.org",
             first_name=first_name,
             last_name=last_name,
-            therapist=therapist,
-            created_by=therapist,
             **profile,
         )
 
@@ -75,13 +62,12 @@ def patient(make_patient):
 
 @pytest.fixture
 def master(db):
-    return Program.objects.get(slug="master")
+    return factories.master()
 
 
 @pytest.fixture
 def assignment(patient, master, therapist):
-    services.screening_record(patient=patient, screened_by=therapist, signs=[])
-    return services.assignment_create(patient=patient, program=master, created_by=therapist)
+    return factories.assign(patient, program=master)
 
 
 @pytest.fixture
@@ -93,18 +79,14 @@ def log_session():
         exercises = assignment.items.filter(removed_at__isnull=True).values_list(
             "exercise_id", flat=True
         )
-        session, _created = services.session_log_create(
-            red_flag_saddle_numbness=False,
-            red_flag_bladder_bowel=False,
-            red_flag_leg_weakness=False,
-            patient=assignment.patient,
-            performed_at=performed_at or timezone.now() - timedelta(minutes=5),
+        return factories.log_session(
+            assignment.patient,
+            performed_at=performed_at,
+            exercises=exercises,
             pain_before=pain_before,
             pain_after=pain_after,
-            rpe=4,
-            entries=[{"exercise": pk, "sets_done": 2, "pain": pain} for pk in exercises],
+            pain=pain,
         )
-        return session
 
     return log
 

@@ -23,6 +23,7 @@ from patients.models import (
 )
 from programs.models import Exercise
 from reminders.models import Delivery
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -37,32 +38,19 @@ def english():
 
 @pytest.fixture
 def assignment(patient, master, therapist):
-    services.screening_record(patient=patient, screened_by=therapist, signs=[])
-    return services.assignment_create(
-        patient=patient,
-        program=master,
-        created_by=therapist,
-        start_date=timezone.localdate() - timedelta(days=20),
-    )
+    return factories.assign(patient, program=master, days_ago=20)
 
 
 def _entry(slug, **values):
     return {"exercise": Exercise.objects.get(slug=slug).pk, "sets_done": 2, **values}
 
 
-def _log(patient, **values):
-    payload = {
-        "performed_at": timezone.now() - timedelta(minutes=5),
-        "pain_before": 2,
-        "pain_after": 2,
-        "rpe": 4,
-        "red_flag_saddle_numbness": False,
-        "red_flag_bladder_bowel": False,
-        "red_flag_leg_weakness": False,
-        "entries": [_entry("lws-release-doppelball")],
-    }
-    session, _created = services.session_log_create(patient=patient, **(payload | values))
-    return session
+def _log(patient, *, entries=None, **values):
+    """One exercise logged, or none (``entries=[]``: only the safety answers)."""
+    exercises = [] if entries == [] else None
+    return factories.log_session(
+        patient, exercises=exercises, slugs=["lws-release-doppelball"], **values
+    )
 
 
 def _status(assignment):

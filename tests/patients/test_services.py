@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
@@ -17,6 +16,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Exercise, Program
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def english():
 
 @pytest.fixture
 def staff():
-    return get_user_model().objects.create_user("t.weber", "weber@example.org", is_staff=True)
+    return factories.TherapistFactory(username="t.weber", email="weber@example.org")
 
 
 @pytest.fixture

@@ -53,8 +53,15 @@ def test_an_email_shared_by_two_accounts_logs_nobody_in(client, patient, therapi
     other = make_patient(therapist, "carla", phase=0)
     other.user.email = "anna@example.org"
     other.user.save()
-    assert _login(client, "anna@example.org").status_code == 200
-    assert _login(client, "anna").status_code == 302
+
+    shared = _login(client, "anna@example.org")
+
+    assert shared.status_code == 200
+    assert "do not match" in shared.content.decode()
+    assert "_auth_user_id" not in client.session
+    by_name = _login(client, "anna")
+    assert by_name["Location"] == reverse("home")
+    assert client.session["_auth_user_id"] == str(patient.user.pk)
 
 
 def test_logout_needs_a_post(patient_client):
@@ -181,7 +188,13 @@ def test_login_link_expires_after_15_minutes(client, patient):
     link = _path(_link(mail.outbox[0]))
     later = datetime.now() + timedelta(minutes=16)
     with mock.patch.object(LoginLinkTokenGenerator, "_now", return_value=later):
-        assert client.post(link).status_code == 400
+        response = client.post(link, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This link does not work any more" in page
+    assert reverse("login_link_request") in page
+    assert "_auth_user_id" not in client.session
 
 
 def test_no_login_link_for_staff_or_unknown_addresses(client, therapist, patient):

@@ -7,9 +7,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create
 from tests.portal.conftest import make_patient
+from tokens.models import ApiToken
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,9 @@ from patients.models import PrescriptionItem
 from patients.rules import Advice
 from programs import services as program_services
 from programs.models import Exercise, MediaRole
+from tests import factories
+from tests.pdf import pdf_text
 from tests.portal.conftest import make_patient
-from tests.privacy.pdftext import pdf_text
 from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -330,11 +331,7 @@ def test_another_therapists_patient_cannot_be_printed(client, group_therapist, m
 
 @pytest.fixture
 def make_other(db):
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user("o.kaya", "kaya@example.org", is_staff=True)
-    user.groups.add(Group.objects.get(name="Therapeut"))
-    return user
+    return factories.TherapistFactory(username="o.kaya", email="kaya@example.org")
 
 
 ALT = re.compile(rb"/Alt (?:\(((?:\\.|[^\\)])*)\)|<([0-9A-Fa-f]+)>)")

@@ -4,6 +4,7 @@ from django.urls import reverse
 from patients import services
 from patients.models import Alert, NextDayCheck
 from patients.selectors import open_assignment
+from programs.models import Exercise, ExerciseMedia
 from tests.portal.conftest import log_session, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +115,32 @@ def test_today_query_count_does_not_grow_with_history(
     for day in range(1, 60):
         log_session(patient, days_ago=day % 14, slugs=["lws-release-doppelball", "plank-mtt"])
     _yesterday_session(patient)
-    # Includes the one query of the safety banner on every portal page.
-    with django_assert_max_num_queries(11):
+    patient_client.get(reverse("portal:today"))  # "How to do it" rendered for this revision
+    # The safety banner's query on every portal page brings the catalogue revision and the
+    # habit ticks along; exercise texts, pictures, habits and "How to do it" come from the
+    # catalogue snapshot.
+    with django_assert_max_num_queries(8):
         response = patient_client.get(reverse("portal:today"))
     assert response.status_code == 200
     assert response.context["pending_check"] is not None
+
+
+def test_how_to_do_it_follows_catalogue_changes_on_the_next_request(patient_client):
+    """The cards' "How to do it" is rendered once per catalogue revision and language
+    (patients/portal/fragments.py); a change to the catalogue shows on the next request."""
+    first = patient_client.get(reverse("portal:today")).content.decode()
+    assert "Keep the lower back long" not in first
+    exercise = Exercise.objects.get(slug="plank-mtt")
+    Exercise.objects.filter(pk=exercise.pk).update(
+        instructions_en="Keep the lower back long.", safety_notes_en="Stop if it hurts."
+    )
+    ExerciseMedia.objects.filter(exercise=exercise, role="start_position").update(
+        alt_en="Forearms under the shoulders"
+    )
+
+    page = patient_client.get(reverse("portal:today")).content.decode()
+
+    assert "<p>Keep the lower back long.</p>" in page
+    assert "<strong>Safety:</strong> Stop if it hurts." in page
+    assert 'alt="Forearms under the shoulders"' in page  # the cover and the picture
+    assert page.count('alt="Forearms under the shoulders"') == 2

@@ -9,21 +9,20 @@ import pytest
 from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from mtt.tokens.services import token_create
 from patients import services
 from patients.models import Patient, RedFlagSign
 from programs.models import DailyHabit, Program
 from questionnaires.models import Questionnaire
 from questionnaires.services import response_submit
 from reminders.models import Delivery, ReminderKind
+from tests import factories
 from tests.two_factor import login_verified
+from tokens.services import token_create
 
 PASSWORD = "rolling-slowly-42"
 THERAPIST_GROUP = "Therapeut"
@@ -45,11 +44,7 @@ class Marked:
 
 
 def make_therapist(username: str):
-    user = get_user_model().objects.create_user(
-        username, f"{username}@example.org", PASSWORD, is_staff=True, first_name="Tanja"
-    )
-    user.groups.add(Group.objects.get_or_create(name=THERAPIST_GROUP)[0])
-    return user
+    return factories.TherapistFactory(username=username, password=PASSWORD, first_name="Tanja")
 
 
 @pytest.fixture
@@ -66,20 +61,18 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
     last_name = f"Zwiebelmeyer{tag}"
     email = f"quirinus.{tag.lower()}@zwiebel.example.org"
     note = f"ZEBRANOTE{tag}"
-    patient = services.patient_create(
+    patient = factories.PatientFactory(
+        therapist=therapist,
         username=username,
         email=email,
         first_name="Quirinus",
         last_name=last_name,
-        therapist=therapist,
-        created_by=therapist,
+        password=PASSWORD,
         language=language,
         diagnosis=f"Bandscheibe L4/5 {note}",
         relevant_conditions=f"Asthma {note}",
         date_of_birth=timezone.localdate().replace(year=1970, month=5, day=17),
     )
-    patient.user.set_password(PASSWORD)
-    patient.user.save(update_fields=["password"])
     services.screening_record(
         patient=patient, screened_by=therapist, signs=[RedFlagSign.TUMOUR_HISTORY], notes=note
     )

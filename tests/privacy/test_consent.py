@@ -5,11 +5,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from mtt.tokens.services import token_create
 from patients.models import Patient
 from privacy.models import ConsentAction, ConsentRecord, ConsentSource
 from privacy.services import consent_give
+from tests import factories
 from tests.privacy.conftest import make_therapist
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -18,16 +19,7 @@ NEW_VERSION = "2027-03"
 
 @pytest.fixture
 def patient(therapist):
-    from patients import services
-
-    return services.patient_create(
-        username="zora",
-        email="zora@example.org",
-        first_name="Zora",
-        last_name="Muster",
-        therapist=therapist,
-        created_by=therapist,
-    )
+    return factories.PatientFactory(therapist=therapist, username="zora")
 
 
 @pytest.fixture

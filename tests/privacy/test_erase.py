@@ -11,12 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEntry
-from mtt.tokens.models import ApiToken
 from patients.models import ExerciseEntry, Patient, SessionLog
 from privacy import services
 from questionnaires.models import Response
 from tests.privacy.conftest import english, sessions_of, tables_containing
 from tests.two_factor import login_verified
+from tokens.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

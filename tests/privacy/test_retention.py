@@ -12,13 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create
 from patients import services as patient_services
 from patients.models import Patient
 from privacy import selectors, services, tasks
 from reminders.models import Delivery, ReminderKind
 from tests.privacy.conftest import make_marked_patient
+from tokens.models import ApiToken
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 

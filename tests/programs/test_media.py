@@ -23,6 +23,7 @@ from PIL import Image
 from programs import media, services
 from programs.admin import ExerciseMediaForm
 from programs.models import Exercise, ExerciseMedia, MediaRole
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -486,14 +487,12 @@ def test_exercises_carry_equipment_and_media_with_absolute_urls(client, plank):
 
 
 def test_therapists_see_the_pictures_but_only_the_practice_admin_changes_them(plank):
-    from django.contrib.auth.models import Group, User
 
     from tests.two_factor import login_verified
 
-    therapist = User.objects.create_user(
-        "t.media", "t@example.org", "pw-long-enough", is_staff=True
+    therapist = factories.TherapistFactory(
+        username="t.media", email="t@example.org", password="pw-long-enough"
     )
-    therapist.groups.add(Group.objects.get(name="Therapeut"))
     client = login_verified(Client(), therapist)
 
     response = client.get(reverse("admin:programs_exercise_change", args=[plank.pk]))

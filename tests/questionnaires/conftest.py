@@ -1,17 +1,14 @@
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from patients.models import Patient
 from questionnaires.models import Questionnaire
+from tests import factories
 
 
 @pytest.fixture
 def make_therapist(db):
     def make(username: str):
-        user = get_user_model().objects.create_user(
-            username, f"{username}@example.org", password="correct horse battery", is_staff=True
-        )
+        user = factories.TherapistFactory(username=username, password="correct horse battery")
         user.user_permissions.add(
             *Permission.objects.filter(
                 content_type__app_label="questionnaires",
@@ -31,10 +28,7 @@ def therapist(make_therapist):
 @pytest.fixture
 def make_patient(db, therapist):
     def make(username: str, therapist=therapist, **values):
-        user = get_user_model().objects.create_user(
-            username, f"{username}@example.org", first_name=username.capitalize()
-        )
-        return Patient.objects.create(user=user, therapist=therapist, **values)
+        return factories.PatientFactory(therapist=therapist, username=username, **values)
 
     return make
 

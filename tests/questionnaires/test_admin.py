@@ -33,6 +33,12 @@ def test_definition_pages_render_for_the_practice_admin(admin_client_logged_in, 
     ]
 
     assert [page.status_code for page in pages] == [200, 200, 200]
+    changelist, add, change = (page.content.decode() for page in pages)
+    assert str(first) in changelist
+    assert f"/{first.pk}/change/" in changelist
+    assert 'name="_save"' in add
+    assert 'name="_save"' in change
+    assert str(first) in change
 
 
 def test_questionnaire_change_page_shows_items_check_and_note(admin_client_logged_in, odi):

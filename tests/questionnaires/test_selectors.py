@@ -122,3 +122,10 @@ def test_due_counts_for_many_patients_take_a_fixed_number_of_queries(
     assert without_programme.pk not in counts
     single = selectors.due_questionnaires(patient=patients[0], today=START, program_start=START)
     assert len(single) == counts[patients[0].pk]
+
+
+def test_due_counts_leave_out_patients_without_a_programme(make_patient, django_assert_num_queries):
+    idle = make_patient("idle2")
+
+    with django_assert_num_queries(1):
+        assert selectors.due_counts_for_patients([idle.pk], date(2026, 3, 1)) == {}

@@ -6,12 +6,10 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
-from patients import services as patient_services
 from patients.models import Assignment, SessionLog
-from programs.models import Exercise, Program
+from programs.models import Exercise
+from tests import factories
 
 
 def utc(*args) -> datetime:
@@ -20,11 +18,9 @@ def utc(*args) -> datetime:
 
 @pytest.fixture
 def therapist(db):
-    user = get_user_model().objects.create_user(
-        "t.weber", "weber@example.org", first_name="Tina", is_staff=True
+    return factories.TherapistFactory(
+        username="t.weber", email="weber@example.org", first_name="Tina"
     )
-    user.groups.add(Group.objects.get(name="Therapeut"))
-    return user
 
 
 @pytest.fixture
@@ -32,34 +28,28 @@ def make_patient(therapist):
     """``make_patient(time_zone="America/New_York", reminder_time=time(18))`` → a patient with
     an active MASTER programme that started on ``start``; no quiet hours unless given."""
     numbers = itertools.count(1)
-    master = Program.objects.get(slug="master")
 
     def make(*, start=None, therapist=therapist, email=None, **profile):
         number = next(numbers)
         profile.setdefault("quiet_hours_start", time(0))
         profile.setdefault("quiet_hours_end", time(0))
-        patient = patient_services.patient_create(
+        patient = factories.PatientFactory(
+            therapist=therapist,
             username=f"patient{number}",
             email=f"patient{number}@example.org" if email is None else email,
             first_name=f"Pat{number}",
-            last_name="Muster",
-            therapist=therapist,
-            created_by=therapist,
             **profile,
         )
-        patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
-        patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
-        patient_services.assignment_create(
-            patient=patient, program=master, created_by=therapist, start_date=start
-        )
+        factories.assign(patient, start_date=start)
         return patient
 
     return make
 
 
 def log_session(patient, performed_at: datetime, *, slugs=None, **values) -> SessionLog:
-    """A session stored directly (the service refuses sessions in the future, and tests pick
-    instants freely); ``local_date`` follows the patient's zone like the service's."""
+    """A session stored directly, not by tests/factories.py (the service refuses sessions in the
+    future, and these tests pick instants freely); ``local_date`` follows the patient's zone like
+    the service's."""
     assignment = Assignment.objects.get(patient=patient, status="active")
     session = SessionLog.objects.create(
         patient=patient,
@@ -96,6 +86,6 @@ def published(monkeypatch):
     def retry(task, failure):
         calls.append((task.name, [failure.pk]))
 
-    monkeypatch.setattr(services, "_publish", publish)
+    monkeypatch.setattr(services.enqueue, "_publish", publish)
     monkeypatch.setattr(services, "enqueue_retry", retry)
     return calls

@@ -3,14 +3,13 @@
 from datetime import date, time
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from patients.models import Alert, FlagKind
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
 from reminders.selectors import DueReminder
+from tests import factories
 from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +19,7 @@ CHANGELIST = "/admin/reminders/delivery/"
 
 @pytest.fixture
 def other_therapist(db):
-    user = get_user_model().objects.create_user("o.kaya", "kaya@example.org", is_staff=True)
-    user.groups.add(Group.objects.get(name="Therapeut"))
-    return user
+    return factories.TherapistFactory(username="o.kaya", email="kaya@example.org")
 
 
 @pytest.fixture

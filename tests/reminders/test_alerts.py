@@ -171,7 +171,7 @@ def test_urgent_records_that_could_not_be_enqueued_are_picked_up_within_a_minute
         handed_over.extend(ids)
         return len(ids)
 
-    monkeypatch.setattr(services, "_publish", publish)
+    monkeypatch.setattr(services.enqueue, "_publish", publish)
     (red,) = _alerts(patient, FlagKind.RED_FLAG)
     (pain,) = _alerts(patient, FlagKind.PAIN_HIGH)
     services.alerts_notify(alerts=[red, pain])
@@ -285,7 +285,7 @@ def test_urgent_emails_travel_on_their_own_queue(
         queues.append((kinds, queue))
         return len(ids)
 
-    monkeypatch.setattr(services, "_publish", publish)
+    monkeypatch.setattr(services.enqueue, "_publish", publish)
     patient = make_patient()
     with django_capture_on_commit_callbacks(execute=True):
         services.alerts_notify(alerts=_alerts(patient, FlagKind.RED_FLAG, FlagKind.PAIN_HIGH))

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 
 from patients import services as patient_services
 from patients.models import Alert, FlagKind
-from programs.models import Program
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
+from tests import factories
 from tests.processes import free_port as _free_port
 
 from .test_worker import _database_url, _emails, _point_celery_at, _subject, _wait_for
@@ -159,22 +158,12 @@ def broker(tmp_path, monkeypatch):
 
 @pytest.fixture
 def patient():
-    therapist = get_user_model().objects.create_user(
-        "t.outage", "outage@example.org", first_name="Olga", is_staff=True
+    therapist = factories.TherapistFactory(
+        username="t.outage", email="outage@example.org", first_name="Olga"
     )
-    patient = patient_services.patient_create(
-        username="outage.patient",
-        email="outage.patient@example.org",
-        first_name="Otto",
-        last_name="Ausfall",
-        therapist=therapist,
-        created_by=therapist,
+    return factories.assigned_patient(
+        therapist=therapist, username="outage.patient", first_name="Otto", last_name="Ausfall"
     )
-    patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
-    patient_services.assignment_create(
-        patient=patient, program=Program.objects.get(slug="master"), created_by=therapist
-    )
-    return patient
 
 
 def _report_red_flag(patient):

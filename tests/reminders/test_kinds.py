@@ -13,7 +13,7 @@ from icalendar import Calendar
 from patients.models import Alert, RedFlag, RedFlagSign, RedFlagSource
 from questionnaires.models import Questionnaire, Response
 from questionnaires.selectors import due_questionnaires
-from reminders import digest, services
+from reminders import digest, selectors, services
 from reminders.models import Delivery, DeliveryStatus, Digest, ReminderKind
 
 from .conftest import log_session, utc
@@ -40,7 +40,7 @@ def test_questionnaire_reminders_follow_the_questionnaire_schedule(make_patient)
         )
     reminded = {
         r.patient_id
-        for r in services.selectors.due_reminders(
+        for r in selectors.due_reminders(
             start=SIX_PM_BERLIN - timedelta(minutes=15), end=SIX_PM_BERLIN
         )
         if r.kind == ReminderKind.QUESTIONNAIRE
@@ -166,7 +166,7 @@ def test_questionnaire_answered_after_selection_is_not_reminded(make_patient):
     patient = make_patient(reminder_time=time(18), start=timezone.localdate())
     today = timezone.localdate()
     (pk,) = services.deliveries_create(
-        due=[services.selectors.DueReminder(patient.pk, today, ReminderKind.QUESTIONNAIRE)],
+        due=[selectors.DueReminder(patient.pk, today, ReminderKind.QUESTIONNAIRE)],
         now=timezone.now(),
     )
     for questionnaire in Questionnaire.objects.filter(is_active=True):

@@ -154,3 +154,25 @@ def test_parse_time():
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         rules.wall_ranges(BERLIN, datetime(2026, 1, 1), datetime(2026, 1, 1, 1))
+
+
+def test_wall_ranges_refuse_naive_datetimes():
+    aware = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(ValueError, match="aware"):
+        rules.wall_ranges(ZoneInfo("Europe/Berlin"), datetime(2026, 3, 1, 11), aware)
+    with pytest.raises(ValueError, match="aware"):
+        rules.wall_ranges(ZoneInfo("Europe/Berlin"), aware, datetime(2026, 3, 1, 13))
+
+
+def test_a_clock_change_at_midnight_adds_no_empty_range_for_the_next_day():
+    """Chile goes back from 00:00 to 23:00 (5/6 April 2025): the three hours after 21:00 are all
+    wall times of 5 April, the part of the segment ending at midnight included."""
+    ranges = rules.wall_ranges(
+        ZoneInfo("America/Santiago"),
+        datetime(2025, 4, 6, 0, tzinfo=UTC),
+        datetime(2025, 4, 6, 3, tzinfo=UTC),
+    )
+
+    assert ranges == [
+        rules.WallRange(date(2025, 4, 5), time(21), False, None, True),
+    ]

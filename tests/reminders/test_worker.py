@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from patients.models import SessionLog
 from programs.models import Exercise, Program
 from reminders import services, tasks
 from reminders.models import Delivery, DeliveryStatus, ReminderKind
+from tests import factories
 from tests.processes import database_url as _database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,19 +135,17 @@ def _wait_for(condition, timeout: float = 60):
 
 def _patients_due_now(count: int, **profile):
     """Patients whose local reminder time is this minute, with an active MASTER programme."""
-    therapist = get_user_model().objects.create_user("t.worker", "", is_staff=True)
+    therapist = factories.TherapistFactory(username="t.worker", email="")
     master = Program.objects.get(slug="master")
     patients = []
     for number in range(count):
         zone = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"][number % 3]
         local_now = timezone.now().astimezone(ZoneInfo(zone))
-        patient = patient_services.patient_create(
+        patient = factories.PatientFactory(
             username=f"worker{number}",
-            email=f"worker{number}@example.org",
             first_name=f"W{number}",
             last_name="Test",
             therapist=therapist,
-            created_by=therapist,
             time_zone=zone,
             language=["de", "en"][number % 2],
             reminder_time=local_now.time().replace(second=0, microsecond=0),
@@ -155,8 +153,7 @@ def _patients_due_now(count: int, **profile):
             quiet_hours_end=dt_time(0),  # equal bounds: no quiet hours
             **profile,
         )
-        patient_services.screening_record(patient=patient, screened_by=therapist, signs=[])
-        patient_services.assignment_create(patient=patient, program=master, created_by=therapist)
+        factories.assign(patient, program=master)
         patients.append(patient)
     return patients
 
@@ -202,7 +199,7 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
     the failure to enqueue is logged without patient data, and once the broker is back the
     every-minute task sends the therapist's e-mail, once (with a real broker outage:
     test_broker_outage.py)."""
-    therapist = get_user_model().objects.create_user("t.fault", "fault@example.org", is_staff=True)
+    therapist = factories.TherapistFactory(username="t.fault", email="fault@example.org")
     patient = patient_services.patient_create(
         username="fault.patient",
         email="fault.patient@example.org",
@@ -248,7 +245,7 @@ def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
         sent.append(list(ids))
         return len(ids)
 
-    monkeypatch.setattr(services, "_publish", publish)
+    monkeypatch.setattr(services.enqueue, "_publish", publish)
     with django_capture_on_commit_callbacks(execute=True):
         services.urgent_run(now=timezone.now() + timedelta(minutes=1))
     assert sent == [[delivery.pk]]

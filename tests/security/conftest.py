@@ -4,9 +4,10 @@
 import pytest
 from django.core.cache import cache
 
-from tests.api.conftest import PASSWORD, make_patient, make_therapist, world
+from tests.api.conftest import PASSWORD, make_patient, make_therapist, module_world, world
 
-__all__ = ["PASSWORD", "world"]  # world: the six roles of docs/product.md (tests/api/conftest.py)
+# world, module_world: the six roles of docs/product.md (tests/api/conftest.py)
+__all__ = ["PASSWORD", "module_world", "world"]
 
 
 @pytest.fixture(autouse=True)

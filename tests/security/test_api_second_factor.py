@@ -17,11 +17,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create, token_digest
 from tests.api.conftest import make_patient
 from tests.security.conftest import PASSWORD
 from tests.two_factor import confirmed_device, current_code, login_verified
+from tokens.models import ApiToken
+from tokens.services import token_create, token_digest
 
 pytestmark = pytest.mark.django_db
 

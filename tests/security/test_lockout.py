@@ -138,12 +138,16 @@ def test_a_successful_login_starts_the_count_again(patient):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         portal_login(client, "anna", "wrong password")
     assert portal_login(client, "anna", PASSWORD).status_code == 302
+    assert not AccessAttempt.objects.exists()  # the success reset the count
     client.post("/accounts/logout/")
 
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         portal_login(client, "anna", "wrong password")
+    assert AccessAttempt.objects.get().failures_since_start == settings.AXES_FAILURE_LIMIT - 1
 
-    assert portal_login(client, "anna", PASSWORD).status_code == 302
+    response = portal_login(client, "anna", PASSWORD)
+    assert response.status_code == 302
+    assert logged_in(client)
 
 
 def test_failed_attempts_keep_no_password(patient):
@@ -159,3 +163,22 @@ def test_the_schema_documents_the_lockout_answer(client):
     answer = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["429"]
     assert "lockout" in answer["description"]
     assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_behind_a_proxy_the_lock_counts_the_validated_forwarded_address(patient, settings):
+    """The lockout reads the client address as the audit log does (audit.services): the
+    proxy's entry of X-Forwarded-For, and something that is no IP address is no address."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        portal_login(attacker, "anna", "wrong password")
+    forged = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-ip")
+    portal_login(forged, "anna", "wrong password")
+
+    addresses = set(AccessAttempt.objects.values_list("ip_address", flat=True))
+    # the same proxy in front of the patient at home: her own forwarded address is not locked
+    at_home = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=ELSEWHERE)
+
+    assert addresses == {"198.51.100.66", None}
+    assert portal_login(at_home, "anna", PASSWORD).status_code == 302
+    assert portal_login(attacker, "anna", PASSWORD).status_code == 429

@@ -1,4 +1,4 @@
-"""API tokens die with the credentials they were minted from (mtt/tokens/signals.py,
+"""API tokens die with the credentials they were minted from (tokens/signals.py,
 docs/security.md): a password change or reset by any path, deactivation and the removal of the
 last second-factor device revoke all of that user's tokens — and only that user's."""
 
@@ -13,10 +13,10 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from mtt.tokens.models import ApiToken
-from mtt.tokens.services import token_create
 from tests.security.conftest import PASSWORD
 from tests.two_factor import confirmed_device, login_verified
+from tokens.models import ApiToken
+from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +183,17 @@ def test_removing_the_last_device_revokes_the_staff_members_tokens(therapist, pa
     first.delete()
 
     assert not works(token, "/api/v1/patients/")
+
+
+def test_an_abandoned_unconfirmed_device_takes_no_tokens_along(therapist, patient):
+    confirmed_device(therapist)
+    setup = TOTPDevice.objects.create(user=therapist, name="never confirmed", confirmed=False)
+    token = token_create(user=therapist)[1]
+
+    setup.delete()
+
+    assert works(token, "/api/v1/patients/")
+    assert ApiToken.objects.get(user=therapist).revoked_at is None
 
 
 def test_the_practice_admin_deleting_a_device_in_the_admin_revokes_its_owners_tokens(

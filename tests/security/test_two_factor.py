@@ -138,7 +138,9 @@ def test_a_deleted_device_ends_the_verified_session(therapist):
 
     TOTPDevice.objects.filter(user=therapist).delete()
 
-    assert client.get(PATIENTS).status_code == 302
+    response = client.get(PATIENTS)
+    assert response.status_code == 302
+    assert client.get(response["Location"])["Location"].startswith(TWO_FACTOR)
 
 
 def test_patients_and_visitors_get_no_two_factor_page(patient):

@@ -25,7 +25,6 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -34,7 +33,6 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.tokens import invitation_token, login_link_token
 from audit.models import AuditAction, AuditEntry
-from mtt.tokens.services import token_create
 from patients.models import (
     Alert,
     NextDayCheck,
@@ -50,6 +48,7 @@ from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import ROLES
 from tests.two_factor import confirmed_device, login_verified
+from tokens.services import token_create
 
 OK, LOGIN, INDEX = "ok", "login", "admin index"
 
@@ -516,41 +515,56 @@ def test_the_table_has_no_stale_rows():
     assert not stale, f"rows for URL patterns that no longer exist: {stale}"
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_what_the_table_says(role, world, subtests):
-    objects = Objects(world)
-    client = client_for(world, role)
-    observed = {}
-    for key, route, pattern in all_patterns():
-        if key not in EXPECTED and not os.environ.get("MATRIX_DUMP"):
-            continue  # reported by test_every_url_pattern_has_an_expectation
-        url = objects.url(key, route, pattern)
-        if key not in EXPECTED:
-            observed[key] = outcome(client.get(url))
-            continue
-        with subtests.test(pattern=key, url=url):
-            with transaction.atomic():
-                response = client.get(url)
-                transaction.set_rollback(True)
-            observed[key] = outcome(response)
-            assert observed[key] == EXPECTED[key][role], (
-                f"{role} GET {url} ({key}): expected {EXPECTED[key][role]}, got "
-                f"{response.status_code} {response.get('Location', '')}"
-            )
-    if os.environ.get("MATRIX_DUMP"):  # MATRIX_DUMP=/tmp/dir: what each role got, as JSON
-        Path(os.environ["MATRIX_DUMP"], f"{role}.json").write_text(json.dumps(observed))
+@pytest.fixture(scope="module")
+def objects(module_world, django_db_blocker) -> Objects:
+    """Built once per module and worker, in the transaction of ``module_world``."""
+    with django_db_blocker.unblock():
+        return Objects(module_world)
+
+
+@pytest.fixture(scope="module")
+def clients(module_world, objects, django_db_blocker) -> dict[str, Client]:
+    """One signed-in client per role for all URLs, as a user would browse; their sessions live in
+    the module's transaction too."""
+    with django_db_blocker.unblock():
+        return {role: client_for(module_world, role) for role in ROLES}
+
+
+def _patterns() -> dict[str, tuple[str, URLPattern]]:
+    return {key: (route, pattern) for key, route, pattern in all_patterns()}
+
+
+# MATRIX_DUMP=/tmp/dir also asks the URLs without a row and writes what each role got, as JSON.
+_DUMP = os.environ.get("MATRIX_DUMP")
+_KEYS = [key for key in _patterns() if _DUMP or key in EXPECTED]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_api_object_actions_answer_404_for_others(role, world, subtests):
-    objects = Objects(world)
-    client = client_for(world, role)
-    patterns = {key: (route, pattern) for key, route, pattern in all_patterns()}
-    for key, expected in WRITES.items():
-        route, pattern = patterns[key]
-        url = objects.url(key, route, pattern)
-        with subtests.test(pattern=key, url=url):
-            with transaction.atomic():
-                response = client.post(url, {}, content_type="application/json")
-                transaction.set_rollback(True)
-            assert outcome(response) == expected[role], response.content
+@pytest.mark.parametrize("key", _KEYS)
+def test_each_role_gets_what_the_table_says(key, role, objects, clients, db):
+    route, pattern = _patterns()[key]
+    url = objects.url(key, route, pattern)
+
+    response = clients[role].get(url)
+
+    observed = outcome(response)
+    if _DUMP:
+        dump = Path(_DUMP, f"{role}.json")
+        table = json.loads(dump.read_text()) if dump.exists() else {}
+        dump.write_text(json.dumps({**table, key: observed}))
+    if key in EXPECTED:
+        assert observed == EXPECTED[key][role], (
+            f"{role} GET {url} ({key}): expected {EXPECTED[key][role]}, got "
+            f"{response.status_code} {response.get('Location', '')}"
+        )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", list(WRITES))
+def test_api_object_actions_answer_404_for_others(key, role, objects, clients, db):
+    route, pattern = _patterns()[key]
+    url = objects.url(key, route, pattern)
+
+    response = clients[role].post(url, {}, content_type="application/json")
+
+    assert outcome(response) == WRITES[key][role], response.content

@@ -1,2 +1,0 @@
-"""``make bench`` (docs/product.md): scenarios, query counting, load, reminder timing and the
-report. Used only by ``manage.py bench``; nothing in the product imports it."""
