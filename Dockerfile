@@ -12,6 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# ffmpeg cuts a poster frame from an uploaded exercise video (programs/media.py; without it the
+# video still plays, with a plain poster). Debian's package, nothing else, no recommends.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends ffmpeg \
+    && rm -rf /var/lib/apt/lists/*
+
 # Runtime dependencies only, exactly as locked (hashes checked, nothing resolved at build time).
 COPY requirements/base.txt requirements/base.txt
 RUN pip install --require-hashes --no-deps -r requirements/base.txt

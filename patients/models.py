@@ -364,9 +364,21 @@ class Assignment(models.Model):
         return f"{self.program} – {self.current_phase}"
 
 
+class VariantAllowed(models.TextChoices):
+    """Which variant of a prescribed exercise the patient may switch to on their own
+    (docs/product.md, "Variants")."""
+
+    NONE = "none", _("none (ask the therapist)")
+    EASIER = "easier", _("the easier variant")
+    HARDER = "harder", _("the harder variant")
+    BOTH = "both", _("the easier or the harder variant")
+
+
 class PrescriptionItem(Dosage):
     """One exercise of a patient's prescription with its own dose. Copied from the programme;
-    the therapist may override dose and frequency, or remove it (``removed_at``)."""
+    the therapist may override dose and frequency, or remove it (``removed_at``), and allow the
+    patient to switch to a variant (``variant_allowed``; ``prescribed_exercise`` remembers the
+    exercise switched from, so the patient can switch back)."""
 
     assignment = models.ForeignKey(
         Assignment, models.CASCADE, related_name="items", verbose_name=_("assignment")
@@ -378,6 +390,22 @@ class PrescriptionItem(Dosage):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     added_at = models.DateTimeField(_("added"), auto_now_add=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    variant_allowed = models.CharField(
+        _("patient may switch to"),
+        max_length=6,
+        choices=VariantAllowed.choices,
+        default=VariantAllowed.NONE,
+        help_text=_("The variant of the prescribed exercise the patient may choose on their own."),
+    )
+    prescribed_exercise = models.ForeignKey(
+        Exercise,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prescribed exercise"),
+        help_text=_("Set while the patient does a variant of it."),
+    )
 
     class Meta:
         ordering = ["phase__number", "order", "id"]
@@ -409,6 +437,13 @@ class PhaseChangeKind(models.TextChoices):
     REGRESS = "regress", _("regress")
     STOP = "stop", _("stopped (red flag)")
     RESUME = "resume", _("resumed after clearance")
+    # The patient's own switches between an exercise and its variant (docs/product.md, "Variants").
+    EASIER = "easier", _("patient switched to the easier variant")
+    HARDER = "harder", _("patient switched to the harder variant")
+    PRESCRIBED = "prescribed", _("patient switched back to the prescribed exercise")
+
+
+VARIANT_SWITCHES = (PhaseChangeKind.EASIER, PhaseChangeKind.HARDER, PhaseChangeKind.PRESCRIBED)
 
 
 class PhaseChange(models.Model):
@@ -432,6 +467,23 @@ class PhaseChange(models.Model):
         verbose_name=_("changed by"),
     )
     reason = models.TextField(_("reason"), max_length=2000)
+    # Only for a patient's variant switch: the exercise left and the one taken up.
+    from_exercise = models.ForeignKey(
+        Exercise,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from exercise"),
+    )
+    to_exercise = models.ForeignKey(
+        Exercise,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to exercise"),
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]

@@ -589,3 +589,45 @@ def _pain_reason(trend: Decimal | None) -> ReadinessReason:
     change = f"{trend.quantize(Decimal('0.1'), rounding=ROUND_FLOOR):+}"
     message = format_lazy(text, change=change, window=PAIN_TREND_WINDOW_DAYS)
     return ReadinessReason(ReadinessCode.PAIN_NOT_RISING, not rising, message)
+
+
+# --- Variants the patient may switch to (docs/product.md, "Variants") --------------------------
+
+
+class VariantSwitch(StrEnum):
+    EASIER = "easier"
+    HARDER = "harder"
+    PRESCRIBED = "prescribed"
+
+
+def variant_options(
+    *,
+    allowed: str,
+    exercise_id: int,
+    prescribed_id: int | None,
+    easier_id: int | None,
+    harder_id: int | None,
+) -> dict[VariantSwitch, int]:
+    """Where the patient may switch one exercise of the prescription on their own, and to which
+    exercise id: from the prescribed exercise to the easier or harder variant the therapist
+    allows (``allowed``: none, easier, harder or both); from a variant only back to the
+    prescribed exercise, allowed or not, so a patient never drifts to a variant of a variant.
+    ``easier_id``/``harder_id`` are the variants of the exercise done now."""
+    if prescribed_id is not None and prescribed_id != exercise_id:
+        return {VariantSwitch.PRESCRIBED: prescribed_id}
+    options = {}
+    if allowed in ("easier", "both") and easier_id is not None and easier_id != exercise_id:
+        options[VariantSwitch.EASIER] = easier_id
+    if allowed in ("harder", "both") and harder_id is not None and harder_id != exercise_id:
+        options[VariantSwitch.HARDER] = harder_id
+    return options
+
+
+def same_measure(first, second) -> bool:
+    """Whether two doses count the same way (repetitions or seconds, sets or passes): then a
+    switch keeps the patient's own dose, otherwise it takes the new exercise's default."""
+
+    def measure(dose):
+        return (dose.reps_min is not None, dose.duration_min_s is not None, dose.set_unit)
+
+    return measure(first) == measure(second)

@@ -27,7 +27,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.catalogue import Catalogue, HabitView
-from programs.models import CatalogueRevision, DailyHabit, Dosage
+from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise
 from programs.selectors import attach_media
 from questionnaires.selectors import responses_for_patient
 
@@ -274,7 +274,9 @@ def patient_overview(*, patient: Patient, today: date) -> dict[str, Any]:
             )
         ),
         "phase_changes": list(
-            assignment.phase_changes.select_related("from_phase", "to_phase", "changed_by")
+            assignment.phase_changes.select_related(
+                "from_phase", "to_phase", "from_exercise", "to_exercise", "changed_by"
+            )
         )
         if assignment
         else [],
@@ -505,6 +507,73 @@ def take_home_programme(*, patient: Patient) -> TakeHomeProgramme:
     assignment, items = open_assignment_and_items(patient)
     attach_media(item.exercise for item in items)
     return TakeHomeProgramme(patient=patient, assignment=assignment, items=items)
+
+
+def attach_variant_options(
+    items: Iterable[PrescriptionItem], *, texts: Catalogue | None = None
+) -> None:
+    """``item.variant_options``: the ``(switch, exercise)`` pairs the patient may choose now
+    (``rules.variant_options``); ``item.variant_ask``: the exercise's other variants, which
+    need the therapist first. This is per patient, so it is never part of a fragment cached
+    for the catalogue (``patients/portal/fragments.py``). With ``texts`` (the catalogue
+    snapshot) the variants' names cost no query; without, the easier and harder variants must
+    be attached already (``programs.selectors.attach_display``) and the exercises switched
+    from cost one query, only when the patient does a variant."""
+    items = list(items)
+    back_ids = {
+        item.prescribed_exercise_id
+        for item in items
+        if item.prescribed_exercise_id is not None
+        and item.prescribed_exercise_id != item.exercise_id
+    }
+    if texts is not None:
+        known = {pk: texts.exercises[pk] for pk in back_ids if pk in texts.exercises}
+        pairs = {
+            item.pk: (
+                texts.exercises[item.exercise_id].easier_variant,
+                texts.exercises[item.exercise_id].harder_variant,
+            )
+            for item in items
+        }
+    else:
+        known = (
+            Exercise.objects.only("id", "slug", "name_de", "name_en").in_bulk(back_ids)
+            if back_ids
+            else {}
+        )
+        pairs = {
+            item.pk: (item.exercise.easier_variant, item.exercise.harder_variant) for item in items
+        }
+    prescribed = {item.exercise_id for item in items}
+    for item in items:
+        easier, harder = pairs[item.pk]
+        variants = {
+            **{variant.id: variant for variant in (easier, harder) if variant is not None},
+            **known,
+        }
+        options = rules.variant_options(
+            allowed=item.variant_allowed,
+            exercise_id=item.exercise_id,
+            prescribed_id=item.prescribed_exercise_id,
+            easier_id=easier.id if easier is not None else None,
+            harder_id=harder.id if harder is not None else None,
+        )
+        # An exercise prescribed already cannot come in twice (the service refuses it too).
+        item.variant_options = [
+            (switch.value, variants[pk])
+            for switch, pk in options.items()
+            if variants.get(pk) and pk not in prescribed
+        ]
+        offered = {variant.id for _switch, variant in item.variant_options}
+        offered.add(item.prescribed_exercise_id)
+        item.variant_ask = [
+            (switch, variant)
+            for switch, variant in (
+                (rules.VariantSwitch.EASIER.value, easier),
+                (rules.VariantSwitch.HARDER.value, harder),
+            )
+            if variant is not None and variant.id not in offered
+        ]
 
 
 # --- hot reads as plain values (docs/architecture.md, catalogue snapshot) -------------------

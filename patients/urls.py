@@ -9,6 +9,7 @@ from patients.portal import history, programme, progress, session, symptoms, tod
 urlpatterns = [
     path("today/", today.today, name="today"),
     path("today/next-day-check/", today.next_day_check, name="next_day_check"),
+    path("today/exercises/<int:pk>/switch/", today.switch_variant, name="switch_variant"),
     path("session/", session.session, name="session"),
     path("session/<int:pk>/", session.session_feedback, name="session_feedback"),
     path("symptoms/", symptoms.symptom_report, name="symptom_report"),

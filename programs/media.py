@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
@@ -116,8 +117,12 @@ def validate_upload(upload) -> str:
     limit = settings.MEDIA_MAX_UPLOAD_MB
     if size > max_upload_bytes():
         raise ValidationError(
-            _("The file is %(size).1f MB; files may be at most %(limit)d MB.")
-            % {"size": size / 1024 / 1024, "limit": limit},
+            # Numbers in the reader's format: "1.5 MB" in English, "1,5 MB" in German.
+            _("The file is %(size)s MB; files may be at most %(limit)s MB.")
+            % {
+                "size": formats.number_format(size / 1024 / 1024, decimal_pos=1),
+                "limit": formats.number_format(limit),
+            },
             code="too_large",
         )
     upload.seek(0)

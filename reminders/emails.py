@@ -1,13 +1,16 @@
 """The e-mails: plain text and HTML, in the recipient's language, with absolute links built from
 ``SITE_URL``. Patients get their profile language; therapists the practice's ``LANGUAGE_CODE``.
 
-Messages carry as little health data as will do: reminders name exercises and questionnaires; an
+Messages carry as little health data as will do: reminders name exercises and questionnaires
+(a training reminder shows each due exercise's catalogue picture, alt text the exercise's name,
+docs/privacy.md "E-mail"); an
 alert to the therapist (or its escalation to the practice admin) names the patient, the kind of
 alert, when, and how urgent it is, and links to the patient's admin page, nothing more; the digest
 lists the therapist's own patients by name because it is about them.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from patients import selectors as patient_selectors
+from programs.selectors import attach_media
 from questionnaires import selectors as questionnaire_selectors
 from reminders.digest import digest_content
 from reminders.models import ALERT_KINDS, Delivery, Digest, ReminderKind
@@ -27,6 +31,24 @@ from reminders.models import ALERT_KINDS, Delivery, Digest, ReminderKind
 
 def _link(path: str) -> str:
     return settings.SITE_URL + path
+
+
+def _absolute(url: str) -> str:
+    """A media or static URL as a mail client needs it: absolute (a CDN's URL stays as it is)."""
+    return url if url.startswith(("https://", "http://", "//")) else _link(url)
+
+
+@dataclass(frozen=True)
+class DueExercise:
+    """An exercise due today as a reminder lists it: the name, and the absolute address of its
+    picture's thumbnail. The picture is catalogue content, the same URL for every patient, so
+    a mail client loading it tells the server nothing about who reads."""
+
+    name: str
+    thumbnail_url: str = ""
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def _message(
@@ -165,6 +187,8 @@ def delivery_message(delivery: Delivery) -> EmailMultiAlternatives:
                 "items": items,
                 "action_label": label,
                 "action_url": _link(path),
+                "today_url": _link(reverse("portal:today")),
+                "with_pictures": any(getattr(item, "thumbnail_url", "") for item in items),
             },
         )
 
@@ -173,14 +197,23 @@ def _greeting(first_name: str) -> str:
     return _("Hello %(name)s,") % {"name": first_name} if first_name else _("Hello,")
 
 
-def _due_exercises(delivery: Delivery) -> list[str]:
+def _due_exercises(delivery: Delivery) -> list[DueExercise]:
+    """What is due on the reminder's day, with the picture the today page shows for it (its
+    cover: the start position first), the pictures of all exercises in one query."""
     assignment = patient_selectors.open_assignment(delivery.patient)
     if assignment is None:
         return []
     plan = patient_selectors.today_plan(
         patient=delivery.patient, assignment=assignment, today=delivery.day
     )
-    return [str(entry.item.exercise.name) for entry in plan if entry.due]
+    exercises = [entry.item.exercise for entry in plan if entry.due]
+    attach_media(exercises)
+    due = []
+    for exercise in exercises:
+        cover = exercise.cover
+        thumbnail = _absolute(cover.thumbnail_url) if cover is not None else ""
+        due.append(DueExercise(name=str(exercise.name), thumbnail_url=thumbnail))
+    return due
 
 
 def _session(delivery):

@@ -331,7 +331,7 @@ class PrescriptionItemForm(forms.ModelForm):
 
     class Meta:
         model = PrescriptionItem
-        fields = list(Dosage.DOSAGE_FIELDS)
+        fields = [*Dosage.DOSAGE_FIELDS, "variant_allowed"]
 
 
 class PrescriptionItemInline(ScopedInlineMixin, CachedChoicesMixin, admin.TabularInline):
@@ -340,8 +340,15 @@ class PrescriptionItemInline(ScopedInlineMixin, CachedChoicesMixin, admin.Tabula
     model = PrescriptionItem
     form = PrescriptionItemForm
     patient_path = "assignment__patient"
-    fields = ["exercise", "phase", *Dosage.DOSAGE_FIELDS, "remove"]
-    readonly_fields = ["exercise", "phase"]
+    fields = [
+        "exercise",
+        "prescribed_exercise",
+        "phase",
+        *Dosage.DOSAGE_FIELDS,
+        "variant_allowed",
+        "remove",
+    ]
+    readonly_fields = ["exercise", "prescribed_exercise", "phase"]
     extra = 0
     can_delete = False
 
@@ -353,7 +360,7 @@ class PrescriptionItemInline(ScopedInlineMixin, CachedChoicesMixin, admin.Tabula
             super()
             .get_queryset(request)
             .filter(removed_at__isnull=True)
-            .select_related("exercise", "phase")
+            .select_related("exercise", "prescribed_exercise", "phase")
         )
 
 
@@ -365,6 +372,8 @@ class PhaseChangeInline(ScopedInlineMixin, admin.TabularInline):
         "kind",
         "from_phase",
         "to_phase",
+        "from_exercise",
+        "to_exercise",
         "changed_by",
         "reason",
     )
@@ -378,7 +387,11 @@ class PhaseChangeInline(ScopedInlineMixin, admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("from_phase", "to_phase", "changed_by")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("from_phase", "to_phase", "from_exercise", "to_exercise", "changed_by")
+        )
 
 
 @admin.register(Assignment)
@@ -437,9 +450,18 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
                 for name in item_form.changed_data
                 if name in Dosage.DOSAGE_FIELDS
             }
+            fields = list(dosage)
             if dosage:
                 services.prescription_item_update(item=item, changed_by=request.user, dosage=dosage)
-                changed.append((item, list(dosage)))
+            if "variant_allowed" in item_form.changed_data:
+                services.prescription_item_allow_variant(
+                    item=item,
+                    allowed=item_form.cleaned_data["variant_allowed"],
+                    changed_by=request.user,
+                )
+                fields.append("variant_allowed")
+            if fields:
+                changed.append((item, fields))
         # What Django's change message reads from a saved formset.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], changed, []
         return None

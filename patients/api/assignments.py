@@ -42,10 +42,22 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
     exercise = ExerciseRefSerializer()
     phase = serializers.IntegerField(source="phase.number", help_text="Phase number.")
     weekly_target = serializers.DecimalField(max_digits=3, decimal_places=1, coerce_to_string=False)
+    prescribed_exercise = ExerciseRefSerializer(
+        allow_null=True, help_text="The exercise the patient switched from, while on a variant."
+    )
 
     class Meta:
         model = PrescriptionItem
-        fields = ["id", "exercise", "phase", "order", *Dosage.DOSAGE_FIELDS, "removed_at"]
+        fields = [
+            "id",
+            "exercise",
+            "phase",
+            "order",
+            *Dosage.DOSAGE_FIELDS,
+            "variant_allowed",
+            "prescribed_exercise",
+            "removed_at",
+        ]
 
 
 class PhaseChangeSerializer(serializers.ModelSerializer):
@@ -172,9 +184,9 @@ class AssignmentViewSet(
         return assignment_queryset(self.request.user).prefetch_related(
             Prefetch(
                 "items",
-                PrescriptionItem.objects.select_related("exercise", "phase").order_by(
-                    "phase__number", "order", "id"
-                ),
+                PrescriptionItem.objects.select_related(
+                    "exercise", "prescribed_exercise", "phase"
+                ).order_by("phase__number", "order", "id"),
             ),
             Prefetch(
                 "phase_changes",

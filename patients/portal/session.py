@@ -58,6 +58,7 @@ def session(request):
     plan = selectors.today_plan(patient=patient, assignment=assignment, today=today)
     # Start/end pictures and "How to do it" (media, variants' names) in two queries.
     attach_display(entry.item.exercise for entry in plan)
+    selectors.attach_variant_options(entry.item for entry in plan)
     show_all = request.GET.get("all") == "1"
     chosen = [entry for entry in plan if entry.due] if not show_all else plan
     exercise_ids = [entry.item.exercise_id for entry in plan]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from patients import rules, selectors, services
 from patients.forms import NextDayCheckForm
-from patients.models import AssignmentStatus, SessionLog
+from patients.models import AssignmentStatus, PrescriptionItem, SessionLog
 from patients.portal import access, fragments
 from patients.portal.access import patient_required, patient_today
 from programs.catalogue import ExerciseView, catalogue
@@ -24,7 +24,7 @@ class Card:
 
     entry: selectors.PlannedExercise
     exercise: ExerciseView
-    how_to: str
+    how_to: fragments.HowTo
 
     @property
     def item(self):
@@ -57,6 +57,8 @@ def today_context(request, *, next_day_form=None) -> dict:
     # Thumbnails, names and "How to do it" from the catalogue snapshot: no query once rendered.
     texts = catalogue(revision=day.catalogue_revision)
     how_to = fragments.how_to(texts, [entry.item.exercise_id for entry in plan])
+    # The variant switch is this patient's own, outside the cached fragment (no query either).
+    selectors.attach_variant_options((entry.item for entry in plan), texts=texts)
     cards = [
         Card(
             entry=entry,
@@ -126,3 +128,26 @@ def next_day_check(request):
             return redirect("portal:today")
     context = today_context(request, next_day_form=form)
     return render(request, "portal/today.html", context, status=400)
+
+
+@patient_required
+@require_POST
+def switch_variant(request, pk: int):
+    """Swap one exercise for the variant the therapist allows, or back (docs/product.md,
+    "Variants"); only the patient's own active prescription (404 for anything else)."""
+    item = get_object_or_404(
+        PrescriptionItem, pk=pk, assignment__patient=request.patient, removed_at__isnull=True
+    )
+    try:
+        item = services.prescription_item_switch_variant(
+            item=item, to=request.POST.get("to", ""), switched_by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Done: you now do “%(name)s”. Your therapist can see the change.")
+            % {"name": item.exercise.name},
+        )
+    return redirect("portal:today")

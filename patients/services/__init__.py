@@ -12,7 +12,12 @@ from patients.services.assignments import (
 )
 from patients.services.habits import habit_check_record
 from patients.services.intake import patient_create
-from patients.services.prescription import prescription_item_remove, prescription_item_update
+from patients.services.prescription import (
+    prescription_item_allow_variant,
+    prescription_item_remove,
+    prescription_item_switch_variant,
+    prescription_item_update,
+)
 from patients.services.profile import patient_profile_update, patient_update
 from patients.services.reports import next_day_check_record, symptom_report_create
 from patients.services.safety import SESSION_RED_FLAGS, alerts_acknowledge
@@ -42,7 +47,9 @@ __all__ = [
     "patient_create",
     "patient_profile_update",
     "patient_update",
+    "prescription_item_allow_variant",
     "prescription_item_remove",
+    "prescription_item_switch_variant",
     "prescription_item_update",
     "red_flag_clear",
     "request_fingerprint",

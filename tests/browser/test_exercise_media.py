@@ -60,3 +60,47 @@ def test_each_session_step_shows_its_start_picture_on_a_phone(live_server, page:
             expect(step.get_by_text("Equipment:")).to_be_visible()
         next_step(page)
     expect(current_step(page).get_by_role("heading", name="After the session")).to_be_visible()
+
+
+def test_the_patient_switches_to_the_allowed_variant_and_back_on_a_phone(
+    live_server, page: Page, anna
+):
+    """docs/product.md "Variants": the therapist allows the easier variant of one exercise; the
+    patient switches on /today/ and back, with the page's messages saying what happened."""
+    from patients import services
+    from patients.selectors import open_assignment
+
+    segmental = Exercise.objects.get(slug="segmentale-stabilisation")
+    knee = Exercise.objects.create(
+        slug="segmentale-stabilisation-knie",
+        name_de="Segmentale Stabilisation im Vierfüßlerstand",
+        name_en="Segmental stabilisation on all fours",
+        phase=segmental.phase,
+        goal=segmental.goal,
+        instructions_de="Vierfüßlerstand.",
+        instructions_en="On all fours, hands under the shoulders.",
+        harder_variant=segmental,
+    )
+    segmental.easier_variant = knee
+    segmental.save(update_fields=["easier_variant"])
+    item = open_assignment(anna).items.get(exercise=segmental)
+    services.prescription_item_allow_variant(item=item, allowed="easier", changed_by=None)
+
+    login(page, live_server)
+    card = page.locator(f"#item-{item.pk}")
+    card.get_by_text("How to do it").click()
+    expect(card.get_by_text("Your therapist allows the easier variant")).to_be_visible()
+    card.locator(".variant-switch").scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / "portal-variant-switch.png", full_page=False)
+    assert_axe_clean(page)
+    card.get_by_role("button", name=f"Switch to “{knee.name_en}”").click()
+
+    expect(page.get_by_text(f"Done: you now do “{knee.name_en}”.")).to_be_visible()
+    card = page.locator(f"#item-{item.pk}")
+    expect(card.get_by_role("heading", level=3)).to_have_text(knee.name_en)
+    card.get_by_text("How to do it").click()
+    card.get_by_role("button", name=f"Switch back to “{segmental.name_en}”").click()
+
+    expect(page.get_by_text(f"Done: you now do “{segmental.name_en}”.")).to_be_visible()
+    item.refresh_from_db()
+    assert (item.exercise, item.prescribed_exercise) == (segmental, None)

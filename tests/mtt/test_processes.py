@@ -129,6 +129,25 @@ def test_the_three_processes_get_the_same_settings():
     assert ".env" in (ROOT / ".dockerignore").read_text().splitlines()
 
 
+def test_the_image_has_ffmpeg_for_video_poster_frames():
+    """programs/media.py cuts poster frames with ``ffmpeg`` when it is on the PATH; the image
+    installs Debian's package as root, before it switches to the unprivileged user, and keeps
+    no package lists (docs/operations.md "Media files")."""
+    lines = dockerfile()
+    text = "\n".join(lines)
+    [install] = [
+        index for index, line in enumerate(lines) if "apt-get install" in line and "ffmpeg" in line
+    ]
+    run = text[text.rindex("RUN ", 0, text.index(lines[install])) :].split("\n\n")[0]
+    assert "apt-get update" in run
+    assert "--no-install-recommends ffmpeg" in run
+    assert "rm -rf /var/lib/apt/lists/*" in run
+    assert install < lines.index("USER mtt")
+    assert [line for line in lines if line.startswith("FROM ")] == ["FROM python:3.12-slim"]
+    assert 'shutil.which("ffmpeg")' in (ROOT / "programs" / "media.py").read_text()
+    assert "installed in the Docker image" in (ROOT / "docs" / "operations.md").read_text()
+
+
 def test_one_beat_and_a_health_check_on_web():
     services = compose()["services"]
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1

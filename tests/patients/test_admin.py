@@ -488,6 +488,7 @@ def test_assignment_actions_and_prescription_overrides_go_through_the_services(
                 data[f"{formset.prefix}-{index}-{name}"] = value
     data[f"{formset.prefix}-0-sets"] = 1
     data[f"{formset.prefix}-1-remove"] = "on"
+    data[f"{formset.prefix}-0-variant_allowed"] = "both"
 
     response = therapist_client.post(change_url(assignment), data)
 
@@ -496,6 +497,7 @@ def test_assignment_actions_and_prescription_overrides_go_through_the_services(
     ]
     first, second = (type(item).objects.get(pk=item.pk) for item in items[:2])
     assert first.sets == 1
+    assert first.variant_allowed == "both"  # the patient may switch (docs/product.md, "Variants")
     assert first.removed_at is None
     assert second.removed_at is not None
 

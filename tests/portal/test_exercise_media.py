@@ -8,10 +8,12 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from PIL import Image
 
 from programs import services
 from programs.models import Exercise, MediaRole
+from tests.portal.conftest import make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,7 @@ def test_today_shows_a_thumbnail_per_due_exercise(patient_client):
 
     due = page.split('id="due-title"')[1].split("</section>")[0]
     thumbnails = re.findall(r'<img class="exercise-thumb"[^>]*>', due)
-    assert len(thumbnails) == due.count('<li class="card exercise">') == 4
+    assert len(thumbnails) == due.count('<li class="card exercise" id="item-') == 4
     plank = Exercise.objects.get(slug="plank-mtt")
     start = plank.media.get(role="start_position")
     assert (
@@ -115,3 +117,20 @@ def test_an_uploaded_photo_thumbnail_has_its_own_size(patient_client):
     page = patient_client.get(reverse("portal:today")).content.decode()
 
     assert f'src="/media/{photo.thumbnail.name}" alt="Start" width="320" height="240"' in page
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_pictures_are_described_in_the_patients_language(client, therapist, language):
+    patient = make_patient(therapist, "lena", phase=2, language=language)
+    client.force_login(patient.user)
+
+    today = client.get(reverse("portal:today")).content.decode()
+    session = client.get(reverse("portal:session"), {"all": "1"}).content.decode()
+
+    plank = Exercise.objects.get(slug="plank-mtt")
+    for item in plank.media.all():
+        alt, other = (item.alt_de, item.alt_en) if language == "de" else (item.alt_en, item.alt_de)
+        assert f'src="/static/{item.static_path}" alt="{escape(alt)}"' in session
+        assert f'alt="{escape(other)}"' not in session + today
+    start = plank.media.get(role="start_position")
+    assert f'alt="{escape(getattr(start, f"alt_{language}"))}"' in today

@@ -332,3 +332,34 @@ def test_another_therapists_patient_cannot_be_printed(client, group_therapist, m
 @pytest.fixture
 def make_other(db):
     return factories.TherapistFactory(username="o.kaya", email="kaya@example.org")
+
+
+ALT = re.compile(rb"/Alt (?:\(((?:\\.|[^\\)])*)\)|<([0-9A-Fa-f]+)>)")
+
+
+def _pdf_string(raw: bytes) -> str:
+    return raw[2:].decode("utf-16-be") if raw[:2] == b"\xfe\xff" else raw.decode("latin-1")
+
+
+def alt_texts(pdf: bytes) -> list[str]:
+    """The /Alt entries of the PDF's structure tree, decoded (literal or UTF-16 hex strings)."""
+    return [
+        _pdf_string(bytes.fromhex(hexadecimal.decode()))
+        if hexadecimal
+        else _pdf_string(re.sub(rb"\\(.)", rb"\1", literal))
+        for literal, hexadecimal in ALT.findall(pdf)
+    ]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_drawings_carry_the_alt_text_of_the_pdfs_language(client, therapist, language):
+    patient = make_patient(therapist, "alma", phase=2, language="de")
+    client.force_login(patient.user)
+
+    pdf = client.get(PDF_URL, {"lang": language}).content
+
+    alts = alt_texts(pdf)
+    for exercise in active_exercises(patient):
+        for item in exercise.media.filter(role__in=["start_position", "end_position"]):
+            assert getattr(item, f"alt_{language}") in alts
+            assert getattr(item, "alt_en" if language == "de" else "alt_de") not in alts

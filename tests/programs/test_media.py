@@ -6,15 +6,18 @@ import json
 import os
 import sys
 import urllib.request
+from xml.etree import ElementTree
 
 import boto3
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from PIL import Image
 
 from programs import media, services
@@ -100,6 +103,18 @@ def test_a_file_over_the_limit_is_refused_naming_the_limit(settings):
     with pytest.raises(ValidationError) as error:
         media.validate_upload(upload("big.jpg", b"\xff\xd8\xff" + b"\x00" * (1024 * 1024 + 10)))
     assert "files may be at most 1 MB" in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    # German: the catalogue's sentence once regenerated, the number in German format either way.
+    [("en", "The file is 1.5 MB; files may be at most 1 MB."), ("de", " 1,5 MB")],
+)
+def test_the_size_is_written_in_the_readers_number_format(settings, language, expected):
+    settings.MEDIA_MAX_UPLOAD_MB = 1
+    with translation.override(language), pytest.raises(ValidationError) as error:
+        media.validate_upload(upload("big.jpg", b"\xff\xd8\xff" + b"\x00" * (3 * 512 * 1024)))
+    assert expected in error.value.messages[0]
 
 
 def test_an_svg_with_a_script_is_refused_even_named_png():
@@ -489,3 +504,38 @@ def test_therapists_see_the_pictures_but_only_the_practice_admin_changes_them(pl
     formset = response.context["inline_admin_formsets"][0]
     assert not formset.has_add_permission
     assert not formset.has_delete_permission
+
+
+def test_each_drawing_names_its_pose_in_german_and_in_english():
+    """The drawings' own accessible text is the catalogue's alt text in both languages, one
+    ``<title>`` per language (SVG 2 picks the reader's); the pages show them through
+    ``<img alt>`` in the reader's language (tests/portal/test_exercise_media.py)."""
+    drawings = ExerciseMedia.objects.filter(static_path__startswith="programs/exercises/")
+    assert drawings.count() == 14
+    svg, xml = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/XML/1998/namespace}"
+    for item in drawings:
+        path = finders.find(item.static_path)
+        root = ElementTree.parse(path).getroot()  # noqa: S314 (the project's own file)
+        titles = root.findall(f"{svg}title")
+        assert {title.get(f"{xml}lang"): title.text for title in titles} == {
+            "de": item.alt_de,
+            "en": item.alt_en,
+        }, item.static_path
+        assert all(title.get("lang") == title.get(f"{xml}lang") for title in titles)
+        assert len(titles) == 2
+        assert root.get("aria-labelledby") is None
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_admin_preview_reads_the_alt_text_in_the_readers_language(
+    admin_client_logged_in, plank, language
+):
+    start = plank.media.get(role="start_position")
+    url = reverse("admin:programs_exercise_change", args=[plank.pk])
+
+    page = admin_client_logged_in.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    alt = {"de": start.alt_de, "en": start.alt_en}
+    assert f'src="/static/{start.static_path}" alt="{escape(alt[language])}"' in page
+    other = alt["en" if language == "de" else "de"]
+    assert f'alt="{escape(other)}"' not in page

@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from patients.selectors import today_plan
+from programs.models import MediaRole
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, ReminderKind, ReminderRun
 from reminders.selectors import DueReminder
@@ -219,3 +221,44 @@ def test_a_selected_instant_does_not_age_the_records(make_patient):
     future = timezone.now() + timedelta(days=30)
     services.reminders_run(now=future, start=future - timedelta(days=1), record=False)
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
+
+
+def test_the_training_reminder_links_a_thumbnail_per_due_exercise_and_no_health_data(
+    make_patient, published, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://mtt.example.org"
+    settings.REMINDER_DIGEST_TIME = ""
+    patient = make_patient(reminder_time=time(18), language="en")
+    # What the patient logged: none of it may reach the e-mail.
+    session = log_session(
+        patient, SIX_PM_BERLIN - timedelta(days=3), slugs=["plank-mtt"], pain_before=4, pain_after=6
+    )
+    session.notes = "Stechender Schmerz im linken Bein nach dem Heben"
+    session.save(update_fields=["notes"])
+    patient.diagnosis = "Bandscheibenvorfall L5/S1"
+    patient.save(update_fields=["diagnosis"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reminders_run(now=SIX_PM_BERLIN, start=SIX_PM_BERLIN - timedelta(minutes=15))
+
+    [message] = mail.outbox
+    html, _mimetype = message.alternatives[0]
+    assignment = patient.assignments.get()
+    plan = today_plan(patient=patient, assignment=assignment, today=date(2026, 6, 1))
+    due = [entry.item.exercise for entry in plan if entry.due]
+    assert due
+    for exercise in due:
+        cover = exercise.media.get(role=MediaRole.START_POSITION)
+        thumbnail = f"https://mtt.example.org{cover.thumbnail_url}"
+        assert (
+            f'<a href="https://mtt.example.org/today/"><img src="{thumbnail}" '
+            f'alt="{exercise.name_en}" width="120"'
+        ) in html
+        assert f"- {exercise.name_en}" in message.body
+    assert html.count("<img ") == len(due)
+    assert "How each exercise is done, with pictures: https://mtt.example.org/today/" in (
+        message.body
+    )
+    for part in (html, message.body):
+        for secret in ("Stechender", "Bandscheibenvorfall", "L5/S1", "pain_after", "6 of 10"):
+            assert secret not in part

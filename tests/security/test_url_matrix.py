@@ -119,6 +119,8 @@ EXPECTED.update(
         # portal
         "portal:today": PORTAL,
         "portal:next_day_check": PORTAL_POST,
+        # POST only; another patient's item is 404 (tests/portal/test_variants.py)
+        "portal:switch_variant": PORTAL_POST,
         "portal:session": PORTAL,
         "portal:session_feedback": PORTAL_OWN,
         "portal:symptom_report": PORTAL,
