@@ -7,6 +7,7 @@ Writes go through ``patients.services``; rules (due-ness, flags, readiness) live
 import functools
 import zoneinfo
 from datetime import time
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -379,6 +380,10 @@ class PrescriptionItem(Dosage):
     the therapist may override dose and frequency, or remove it (``removed_at``), and allow the
     patient to switch to a variant (``variant_allowed``; ``prescribed_exercise`` remembers the
     exercise switched from, so the patient can switch back)."""
+
+    # Not stored: what the portal offers, set by ``selectors.attach_variant_options``.
+    variant_options: list[tuple[str, Any]]
+    variant_ask: list[tuple[str, Any]]
 
     assignment = models.ForeignKey(
         Assignment, models.CASCADE, related_name="items", verbose_name=_("assignment")

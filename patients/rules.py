@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils.functional import Promise
@@ -623,11 +624,11 @@ def variant_options(
     return options
 
 
-def same_measure(first, second) -> bool:
+def same_measure(first: Any, second: Any) -> bool:
     """Whether two doses count the same way (repetitions or seconds, sets or passes): then a
     switch keeps the patient's own dose, otherwise it takes the new exercise's default."""
 
-    def measure(dose):
+    def measure(dose: Any) -> tuple[bool, bool, str]:
         return (dose.reps_min is not None, dose.duration_min_s is not None, dose.set_unit)
 
     return measure(first) == measure(second)

@@ -526,6 +526,8 @@ def attach_variant_options(
         if item.prescribed_exercise_id is not None
         and item.prescribed_exercise_id != item.exercise_id
     }
+    known: dict[int, Any]
+    pairs: dict[int, tuple[Any, Any]]
     if texts is not None:
         known = {pk: texts.exercises[pk] for pk in back_ids if pk in texts.exercises}
         pairs = {

@@ -69,7 +69,7 @@ def prescription_item_update(
 
 @transaction.atomic
 def prescription_item_switch_variant(
-    *, item: PrescriptionItem, to: str, switched_by
+    *, item: PrescriptionItem, to: str, switched_by: User
 ) -> PrescriptionItem:
     """The patient swaps one exercise of the prescription for the variant the therapist allows,
     or back to the prescribed exercise (``rules.variant_options``; docs/product.md, "Variants").
@@ -135,7 +135,7 @@ def prescription_item_switch_variant(
 
 @transaction.atomic
 def prescription_item_allow_variant(
-    *, item: PrescriptionItem, allowed: str, changed_by
+    *, item: PrescriptionItem, allowed: str, changed_by: User
 ) -> PrescriptionItem:
     """The therapist lets the patient switch this exercise to its easier or harder variant on
     their own (docs/product.md, "Variants"). Taking the permission back leaves a switch already
