@@ -438,6 +438,18 @@ API_CALLER_CHECKS = ["privacy.api.require_consent"]
 # The same in the portal (patients/portal/access.py, patient_required): a check answers a
 # response (the consent page) or None.
 PORTAL_CALLER_CHECKS = ["privacy.views.consent_gate"]
+# What the patients app needs from the apps above it (patients/hooks.py), so it imports none of
+# them: each a dotted path, called with keyword arguments. The writes run in the caller's
+# transaction (consent at intake; the alert e-mails' records, enqueued after commit).
+PATIENT_HOOKS = {
+    "patient_created": "privacy.services.consent_at_intake",
+    "alerts_raised": "reminders.services.alerts_notify",
+    "questionnaire_scores": "questionnaires.selectors.questionnaire_scores",
+    "questionnaires_due": "questionnaires.views.due_for",
+    "questionnaire_score_series": "questionnaires.views.score_series",
+    "calendar_url": "reminders.services.calendar_url",
+    "calendar_token_rotate": "reminders.services.calendar_token_rotate",
+}
 
 REST_FRAMEWORK = {
     # Bearer first: an anonymous API call then answers 401 with `WWW-Authenticate: Bearer`.

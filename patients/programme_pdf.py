@@ -6,7 +6,7 @@ aim, each prescribed exercise with its pictures, its dose in words, cues and saf
 pain rule, what to do on a warning sign (the emergency wording of ``patients.rules.Advice``, never
 softened) and a QR code to the portal's login page. Pictures are the exercise's uploaded images
 or, without any, the project's own drawings (``static/programs/exercises``). Text is set in the
-DejaVu font the data export ships (``privacy.pdf``), so umlauts print anywhere.
+DejaVu font the data export uses too (``documents.fonts``), so umlauts print anywhere.
 """
 
 import io
@@ -25,10 +25,10 @@ from django.utils.translation import ngettext
 from fpdf import FPDF
 from PIL import Image
 
+from documents.fonts import add_fonts
 from patients.models import Language, PrescriptionItem
 from patients.rules import Advice
 from patients.selectors import TakeHomeProgramme
-from privacy.pdf import FAMILY, FONT_FILES, _font_dir
 from programs.models import MediaKind, MediaRole, SetUnit
 
 logger = logging.getLogger(__name__)
@@ -199,14 +199,9 @@ def red_flag_rule() -> list[str]:
 class ProgrammeDocument(FPDF):
     def __init__(self, *, title: str, language: str):
         super().__init__(format="A4")
-        folder = _font_dir()
-        self.unicode = folder is not None
-        if folder is not None:
-            for style, name in FONT_FILES.items():
-                self.add_font(FAMILY, style=style, fname=str(folder / name))
-            self.family = FAMILY
-        else:
-            self.family = "helvetica"
+        family = add_fonts(self)
+        self.unicode = family is not None
+        self.family = family or "helvetica"
         self.doc_title = title
         self.set_margins(15, 14, 15)
         self.set_auto_page_break(auto=True, margin=16)

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subque
 from django.db.models.functions import Coalesce, JSONObject
 
 from patients import rules
+from patients.hooks import hook
 from patients.models import (
     OPEN_STATUSES,
     Alert,
@@ -29,7 +30,6 @@ from patients.models import (
 from programs.catalogue import Catalogue, HabitView
 from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise
 from programs.selectors import attach_media
-from questionnaires.selectors import responses_for_patient
 
 ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
 FLAG_WINDOW_DAYS = rules.FLAG_WINDOW_DAYS
@@ -395,17 +395,10 @@ def habit_days_for_program(
 
 
 def questionnaire_scores(*, patient: Patient) -> list[dict[str, object]]:
-    """Scored responses, oldest first, for the trend charts of therapist and patient."""
-    return [
-        {
-            "date": response.submitted_at.date().isoformat(),
-            "slug": response.questionnaire.slug,
-            "title": str(response.questionnaire.title),
-            "score": float(response.score),
-        }
-        for response in responses_for_patient(patient=patient).order_by("submitted_at", "id")
-        if response.score is not None
-    ]
+    """Scored responses, oldest first, for the trend charts of therapist and patient: from
+    questionnaires (``PATIENT_HOOKS["questionnaire_scores"]``), which imports patients."""
+    scores: list[dict[str, object]] = hook("questionnaire_scores")(patient=patient)
+    return scores
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from audit.admin_mixins import AuditedAdminMixin
 from audit.models import AuditAction
 from audit.services import audit_record
+from patients.admin.patient import PatientAdmin as BasePatientAdmin
 from patients.models import Patient
 from privacy import services
 from privacy.models import ConsentRecord
@@ -140,6 +141,18 @@ class PrivacyActionsMixin(_ModelAdmin):
             change_message=_("Erased (privacy)") if kind == "erase" else _("Anonymised (privacy)"),
         )
         return 1
+
+
+# privacy sits above patients: it puts its actions on the patient list itself, so patients
+# imports nothing of privacy (docs/architecture.md, "Layers").
+admin.site.unregister(Patient)
+
+
+@admin.register(Patient)
+class PatientAdmin(PrivacyActionsMixin, BasePatientAdmin):
+    """The patients app's Patient admin with privacy's erase and anonymise actions."""
+
+    actions = [*BasePatientAdmin.actions, "anonymise_patients", "erase_patients"]
 
 
 @admin.register(ConsentRecord)

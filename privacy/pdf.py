@@ -1,17 +1,15 @@
 """The export as a printable PDF (fpdf2): the same document as the JSON, laid out for people,
 in the patient's language.
 
-Text is set in DejaVu Sans, shipped in ``privacy/fonts`` (Bitstream Vera licence, see
-``LICENSE-DejaVu.txt``), so umlauts, arrows and dashes print on any machine. Should the files be
-missing, the system's DejaVu is used, and failing that fpdf2's built-in Helvetica with every
-character it cannot encode replaced — never an error instead of the patient's data.
+Text is set in DejaVu Sans (``documents.fonts``), so umlauts, arrows and dashes print on any
+machine; without it in fpdf2's built-in Helvetica with every character it cannot encode replaced
+— never an error instead of the patient's data.
 """
 
 import logging
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from django.utils import formats, translation
@@ -22,6 +20,7 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 from fpdf.fonts import FontFace
 
+from documents.fonts import add_fonts
 from patients.models import (
     AssignmentStatus,
     FlagKind,
@@ -36,9 +35,6 @@ from reminders.models import DeliveryStatus, ReminderKind
 # A part of the export document (privacy.selectors.patient_export): plain JSON-like values.
 Document = dict[str, Any]
 
-FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-FAMILY = "DejaVu"
 HEADING_FILL = (228, 236, 242)
 
 # fontTools reports every step of subsetting the font at INFO: noise in the server's log.
@@ -50,13 +46,6 @@ SYMPTOM_QUESTIONS = (
     ("red_flag_bladder_bowel", _lazy("bladder or bowel changes")),
     ("red_flag_leg_weakness", _lazy("new leg weakness")),
 )
-
-
-def _font_dir() -> Path | None:
-    for folder in FONT_DIRS:
-        if all((folder / name).is_file() for name in FONT_FILES.values()):
-            return folder
-    return None
 
 
 def _label(choices, code) -> str:
@@ -73,14 +62,9 @@ class ExportDocument(FPDF):
         super().__init__(format="A4")
         self.doc_title = title
         self.zone = zoneinfo.ZoneInfo(zone)
-        folder = _font_dir()
-        self.unicode = folder is not None
-        if folder is not None:
-            for style, name in FONT_FILES.items():
-                self.add_font(FAMILY, style=style, fname=str(folder / name))
-            self.family = FAMILY
-        else:
-            self.family = "helvetica"
+        family = add_fonts(self)
+        self.unicode = family is not None
+        self.family = family or "helvetica"
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=18)
         self.set_title(title)

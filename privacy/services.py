@@ -48,7 +48,7 @@ from patients.models import (
     SymptomReport,
 )
 from privacy import rules, selectors
-from privacy.models import ConsentAction, ConsentRecord
+from privacy.models import ConsentAction, ConsentRecord, ConsentSource
 from reminders.models import Delivery, Digest, ReminderRun
 from tokens.models import ApiToken
 
@@ -97,6 +97,19 @@ def consent_give(
         source=source,
         recorded_at=at,
         recorded_by=by,
+    )
+
+
+def consent_at_intake(*, patient: Patient, by: User | None) -> ConsentRecord:
+    """``PATIENT_HOOKS["patient_created"]``: the consent the practice takes at intake, with the
+    version the therapist gave on the profile, or the one in force, so the portal asks again
+    only when the text changes. Runs in the transaction that creates the patient."""
+    return consent_give(
+        patient=patient,
+        by=by,
+        source=ConsentSource.INTAKE,
+        version=patient.consent_version or None,
+        at=patient.consent_at,
     )
 
 

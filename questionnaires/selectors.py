@@ -173,3 +173,18 @@ def responses_for_patient(*, patient: Patient) -> QuerySet[Response]:
         .select_related("questionnaire")
         .order_by("questionnaire_id", "submitted_at", "id")
     )
+
+
+def questionnaire_scores(*, patient: Patient) -> list[dict[str, object]]:
+    """Scored responses, oldest first, for the trend charts of therapist and patient
+    (``PATIENT_HOOKS["questionnaire_scores"]``: the therapist's patient page)."""
+    return [
+        {
+            "date": response.submitted_at.date().isoformat(),
+            "slug": response.questionnaire.slug,
+            "title": str(response.questionnaire.title),
+            "score": float(response.score),
+        }
+        for response in responses_for_patient(patient=patient).order_by("submitted_at", "id")
+        if response.score is not None
+    ]

@@ -27,7 +27,6 @@ from patients.admin.patient_list import (
 from patients.admin.patient_page import PatientPageMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
 from patients.models import CONSENT_FIELDS, PROFILE_FIELDS, AssignmentStatus, Patient
-from privacy.admin import PrivacyActionsMixin
 
 # Set on the request when the service refused a change form's save.
 REFUSED = "_patient_update_refused"
@@ -67,7 +66,6 @@ PROFILE_FIELDSETS: "tuple[tuple[StrOrPromise, _FieldOpts], ...]" = (
 
 @admin.register(Patient)
 class PatientAdmin(
-    PrivacyActionsMixin,
     AuditedAdminMixin,
     PatientPageMixin,
     TherapistScopedAdminMixin,
@@ -109,9 +107,7 @@ class PatientAdmin(
         "pause",
         "resume",
         "invite",
-        # practice admin only (privacy/admin.py)
-        "anonymise_patients",
-        "erase_patients",
+        # privacy/admin.py adds erasing and anonymising (practice admin only)
     ]
     fieldsets = ((None, {"fields": ("login", "therapist", "created_at")}), *PROFILE_FIELDSETS)
     add_fieldsets = (

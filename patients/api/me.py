@@ -10,10 +10,10 @@ from patients import selectors, services
 from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.api.habits import HabitDaySerializer
 from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
+from patients.hooks import hook
 from patients.models import OPEN_STATUSES, AssignmentStatus, Language
 from programs.api.serializers import MediaSerializer
 from programs.catalogue import catalogue
-from reminders.services import calendar_token_rotate, calendar_url
 
 
 class PhaseNowSerializer(serializers.Serializer):
@@ -198,7 +198,9 @@ class ProfileSerializer(serializers.Serializer):
     )
 
     def get_calendar_url(self, patient) -> str:
-        return calendar_url(patient) or ""  # ProfileView makes the feed before it answers
+        # The feed is reminders' (PATIENT_HOOKS); ProfileView makes it before it answers.
+        url: str | None = hook("calendar_url")(patient)
+        return url or ""
 
 
 @extend_schema(tags=["me"])
@@ -213,7 +215,7 @@ class ProfileView(ApiMixin, GenericAPIView):
 
     def _answer(self, patient):
         if not patient.calendar_token:
-            calendar_token_rotate(patient=patient)
+            hook("calendar_token_rotate")(patient=patient)
         return Response(ProfileSerializer(patient).data)
 
     def get(self, request):
@@ -228,5 +230,5 @@ class ProfileView(ApiMixin, GenericAPIView):
         email = data.pop("user", {}).get("email")
         services.patient_profile_update(patient=patient, email=email, **data)
         if rotate:
-            calendar_token_rotate(patient=patient)
+            hook("calendar_token_rotate")(patient=patient)
         return self._answer(patient)

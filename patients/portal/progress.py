@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from patients import selectors
+from patients.hooks import hook
 from patients.portal.access import patient_required, patient_today
-from questionnaires import views as questionnaires
 
 PAIN_WEEKS = 12
 
@@ -26,7 +26,7 @@ def progress(request):
         )
     )
     adherence = selectors.weekly_adherence(patient=patient, today=today, since_start=True)
-    scores = questionnaires.score_series(patient)
+    scores = hook("questionnaire_score_series")(patient)
     chart = {
         "labels": {
             "painBefore": _("Pain before"),

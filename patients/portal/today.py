@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from patients import rules, selectors, services
 from patients.forms import NextDayCheckForm
+from patients.hooks import hook
 from patients.models import AssignmentStatus, PrescriptionItem, SessionLog
 from patients.portal import access, fragments
 from patients.portal.access import patient_required, patient_today
 from programs.catalogue import ExerciseView, catalogue
-from questionnaires import views as questionnaires
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,9 @@ def today_context(request, *, next_day_form=None) -> dict:
         ],
         "pending_check": pending,
         "next_day_form": next_day_form,
-        "questionnaires_due": questionnaires.due_for(patient, today=today, assignment=assignment),
+        "questionnaires_due": hook("questionnaires_due")(
+            patient, today=today, assignment=assignment
+        ),
     }
 
 

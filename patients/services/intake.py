@@ -8,10 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from patients.hooks import hook
 from patients.models import Patient
 from patients.services.profile import ensure_may_name_therapist
-from privacy.models import ConsentSource
-from privacy.services import consent_give
 
 
 @transaction.atomic
@@ -43,11 +42,6 @@ def patient_create(
     patient = Patient(user=user, therapist=therapist, **profile_fields)
     patient.full_clean()
     patient.save()
-    consent_give(
-        patient=patient,
-        by=created_by,
-        source=ConsentSource.INTAKE,
-        version=patient.consent_version or None,
-        at=patient.consent_at,
-    )
+    # privacy records the consent (PATIENT_HOOKS "patient_created"), in this transaction.
+    hook("patient_created")(patient=patient, by=created_by)
     return patient

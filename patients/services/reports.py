@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients import rules
+from patients.hooks import hook
 from patients.models import Alert, FlagKind, NextDayCheck, Patient, SessionLog, SymptomReport
 from patients.services.safety import raise_alerts, safety_answers
-from reminders.services import alerts_notify
 
 
 @transaction.atomic
@@ -86,6 +86,8 @@ def next_day_check_record(
         alerts = Alert.objects.bulk_create(
             Alert(patient_id=session.patient_id, session=session, kind=code) for code in codes
         )
-        # Worse by 2 or more, or above 5: the therapist hears the same day, not in the digest.
-        alerts_notify(alerts=[alert for alert in alerts if alert.kind in rules.SAME_DAY_FLAGS])
+        # Worse by 2 or more, or above 5: the therapist hears the same day, not in the digest
+        # (reminders writes the e-mails' records here, enqueued after commit: PATIENT_HOOKS).
+        urgent = [alert for alert in alerts if alert.kind in rules.SAME_DAY_FLAGS]
+        hook("alerts_raised")(alerts=urgent)
     return check

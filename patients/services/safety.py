@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients import rules
+from patients.hooks import hook
 from patients.models import (
     Alert,
     Assignment,
@@ -25,7 +26,6 @@ from patients.models import (
     SessionLog,
     SymptomReport,
 )
-from reminders.services import alerts_notify
 
 # The safety questions a patient answers (session, symptom report) and the red flag each records.
 SESSION_RED_FLAGS = {
@@ -136,7 +136,9 @@ def raise_alerts(
         programme_stop(patient=patient, by=patient.user, signs=signs)
     urgent = [alert for alert in alerts if alert.kind in rules.SAME_DAY_FLAGS]
     if urgent:
-        alerts_notify(alerts=urgent)
+        # reminders writes the e-mails' records in this transaction and enqueues them after
+        # commit (PATIENT_HOOKS "alerts_raised").
+        hook("alerts_raised")(alerts=urgent)
     return alerts
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from celery import Task
 from django.conf import settings
 
-from mtt.celery import app as celery_app
 from reminders import rules
 
 # One logger for the package: its lines keep the name they had in the log before the split.
@@ -72,7 +71,8 @@ def _publish(task: Task, ids: Sequence[int], size: int, what: str, queue: str | 
         return 0
     routing: dict[str, str] = {"queue": queue} if queue else {}
     try:
-        with celery_app.producer_or_acquire() as producer:
+        # The task's own app (the project's, mtt.celery): reminders imports nothing above it.
+        with task.app.producer_or_acquire() as producer:
             for offset in range(0, len(ids), size):
                 chunk = ids[offset : offset + size]
                 task.apply_async(

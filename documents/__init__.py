@@ -1,0 +1,1 @@
+"""What the printable documents share, below every app: the fonts they are set in."""
