@@ -30,11 +30,11 @@ class HowTo:
 
 
 def how_to(texts: Catalogue, exercise_ids: list[int]) -> dict[int, HowTo]:
-    """exercise id → the card's "How to do it" in the snapshot's language. Exercises not
-    rendered yet in this revision cost three queries together, once."""
-    missing = [pk for pk in exercise_ids if (HOW_TO, pk) not in texts.fragments]
-    if missing:
-        exercises = list(Exercise.objects.filter(pk__in=missing))
+    """exercise id → the card's "How to do it" in the snapshot's language. The first page that
+    needs one renders them for every exercise of the catalogue (its queries once per process,
+    revision and language), so every later page costs the same, whichever exercises it shows."""
+    if any((HOW_TO, pk) not in texts.fragments for pk in exercise_ids):
+        exercises = list(Exercise.objects.filter(pk__in={*texts.exercises, *exercise_ids}))
         attach_display(exercises)
         with translation.override(texts.language):
             for exercise in exercises:
