@@ -104,7 +104,7 @@ def _fetch(queryset: Branch) -> list[Row]:
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[Row] = cursor.fetchall()
-    if rows and not isinstance(rows[0][1], date):
+    if rows and not isinstance(rows[0][1], date):  # pragma: no cover - SQLite (tests/smoke)
         rows = [
             (patient_id, date.fromisoformat(day), kind, bool(every_day), detail)
             for patient_id, day, kind, every_day, detail in rows

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from tests.api.conftest import PASSWORD
 from tokens.authentication import BearerTokenAuthentication
 from tokens.models import ApiToken
-from tokens.services import token_create, token_digest
+from tokens.services import token_create, token_digest, token_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,38 @@ def test_a_token_shows_only_its_prefix(world):
 
     assert str(row) == f"{row.prefix}…"
     assert secret not in str(row)
+
+
+def test_revoking_an_already_revoked_token_keeps_its_first_revocation(world):
+    row, _secret = token_create(user=world.patient.user)
+    token_revoke(token=row)
+    first = ApiToken.objects.get(pk=row.pk).revoked_at
+
+    token_revoke(token=ApiToken.objects.get(pk=row.pk))
+
+    assert first is not None
+    assert ApiToken.objects.get(pk=row.pk).revoked_at == first
+
+
+def test_a_token_of_an_account_deactivated_by_a_bulk_update_is_refused(world):
+    """Deactivating a user revokes their tokens (tokens/signals.py); a bulk update sends no
+    signal, and the token is refused all the same."""
+    _row, secret = token_create(user=world.patient.user)
+    type(world.patient.user).objects.filter(pk=world.patient.user.pk).update(is_active=False)
+
+    response = APIClient().get(
+        "/api/v1/me/today/", HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This account is deactivated."
+
+
+def test_deleting_auth_token_needs_a_token_not_a_login_session(world):
+    client = APIClient()
+    client.force_authenticate(user=world.patient.user)
+
+    response = client.delete("/api/v1/auth/token/")
+
+    assert response.status_code == 401
+    assert not ApiToken.objects.filter(user=world.patient.user, revoked_at__isnull=False).exists()

@@ -281,3 +281,25 @@ def test_a_patients_own_portal_use_is_not_audited(client, patient, assignment, l
     assert SessionLog.objects.filter(patient=patient).exists()
     assert Assignment.objects.filter(patient=patient).exists()
     assert rows() == []
+
+
+def test_the_changed_fields_name_added_and_deleted_inline_rows_never_values():
+    from types import SimpleNamespace
+
+    from audit.admin_mixins import changed_field_names
+
+    form = SimpleNamespace(changed_data=["pain_limit"])
+    model = SimpleNamespace(_meta=SimpleNamespace(model_name="prescriptionitem"))
+    inline = SimpleNamespace(
+        model=model,
+        new_objects=[object()],
+        changed_objects=[(object(), ["sets"])],
+        deleted_objects=[object()],
+    )
+
+    assert changed_field_names(form, [inline]) == [
+        "pain_limit",
+        "prescriptionitem.added",
+        "prescriptionitem.sets",
+        "prescriptionitem.deleted",
+    ]

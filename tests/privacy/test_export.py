@@ -220,3 +220,7 @@ def test_another_therapists_patient_is_not_reachable_through_the_export(client, 
 
     assert response.status_code == 403
     assert anna.username not in response.content.decode()
+
+
+def test_the_export_names_nobody_where_no_one_is_recorded():
+    assert selectors._person(None) is None

@@ -1,6 +1,6 @@
 """The pure timing rules: which wall-clock times a window hands out, across DST and midnight."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -176,3 +176,20 @@ def test_a_clock_change_at_midnight_adds_no_empty_range_for_the_next_day():
     assert ranges == [
         rules.WallRange(date(2025, 4, 5), time(21), False, None, True),
     ]
+
+
+def test_an_empty_or_reversed_window_has_no_wall_ranges():
+    moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    zone = ZoneInfo("Europe/Berlin")
+    assert rules.wall_ranges(zone, moment, moment) == []
+    assert rules.wall_ranges(zone, moment, moment - timedelta(hours=1)) == []
+
+
+class _NoOffset(tzinfo):
+    def utcoffset(self, dt):
+        return None
+
+
+def test_a_time_zone_without_offsets_cannot_place_a_reminder():
+    with pytest.raises(ValueError, match="no UTC offset"):
+        rules._offset(_NoOffset(), datetime(2026, 6, 1, 12))

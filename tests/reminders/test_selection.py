@@ -197,3 +197,20 @@ def test_selection_query_budget(make_patient, django_assert_max_num_queries):
         ReminderKind.NEXT_DAY,
         ReminderKind.HABITS,
     }
+
+
+def test_a_nudge_before_one_in_the_morning_follows_no_reminder_of_that_day():
+    from django.db.models import Q
+
+    from reminders.selectors import _evening_branch
+
+    assert _evening_branch(date(2026, 6, 1), Q(), time(0, 30)) is None
+
+
+def test_without_active_questionnaires_the_session_reminder_still_comes(make_patient):
+    from questionnaires.models import Questionnaire
+
+    Questionnaire.objects.update(is_active=False)
+    berlin = make_patient(time_zone="Europe/Berlin", reminder_time=time(18))
+
+    assert select(utc(2026, 6, 1, 16)) == {(berlin.pk, date(2026, 6, 1), ReminderKind.SESSION)}
