@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, JSONObject
 
@@ -470,17 +471,28 @@ class DayState:
 
 
 def day_state(*, patient: Patient, today: date) -> DayState:
-    """One query (two when a red flag is open)."""
-    ticks = HabitCheck.objects.filter(patient_id=OuterRef("pk"), day=today).order_by()
+    """One query on PostgreSQL (two when a red flag is open); SQLite, which has no array
+    subqueries, reads the habit ticks in a second one."""
     annotations = _safety_annotations(patient, today) | {
         "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
-        "ticks": ArraySubquery(ticks.values(tick=JSONObject(habit="habit_id", count="count"))),
     }
+    ticks = HabitCheck.objects.filter(day=today).order_by()
+    in_one_query = connection.vendor == "postgresql"
+    if in_one_query:
+        annotations["ticks"] = ArraySubquery(
+            ticks.filter(patient_id=OuterRef("pk")).values(
+                tick=JSONObject(habit="habit_id", count="count")
+            )
+        )
     row = _patient_row(patient, annotations)
+    if in_one_query:
+        habit_ticks = {tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []}
+    else:  # pragma: no cover - SQLite, the make run default (tests/smoke)
+        habit_ticks = dict(ticks.filter(patient=patient).values_list("habit_id", "count"))
     return DayState(
         safety=_safety_from(patient, row),
         catalogue_revision=None if row is None else row["catalogue_revision"],
-        habit_ticks={tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []},
+        habit_ticks=habit_ticks,
     )
 
 

@@ -91,6 +91,14 @@ def test_a_patient_logs_in_sees_today_and_logs_a_session_through_the_api(client,
     assert SessionLog.objects.filter(patient=demo).count() == before + 1
     assert SessionLog.objects.get(pk=created.json()["id"]).entries.count() == len(exercises)
 
+    # The hot reads (plain values, the catalogue snapshot) answer on SQLite too.
+    plan = api.get("/api/v1/me/today/")
+    assert plan.status_code == 200, plan.content
+    assert plan.json()["status"] == "active"
+    listed = api.get("/api/v1/sessions/")
+    assert listed.status_code == 200, listed.content
+    assert listed.json()["results"][0]["id"] == created.json()["id"]
+
 
 def test_the_therapist_opens_the_patients_page_in_the_admin(client, demo):
     therapist = get_user_model().objects.get(pk=demo.therapist.pk)
