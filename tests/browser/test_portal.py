@@ -327,8 +327,11 @@ def test_language_switch_is_kept_in_the_profile(live_server, page: Page, anna):
 
     page.locator(".menu > summary").click()
     page.locator(".site-nav form button").click()  # log out
-    page.context.clear_cookies()
     login_page = f"{live_server.url}/accounts/login/"
+    # The page script sends what the phone kept before it logs out: wait until it has, so the
+    # logout's answer cannot arrive after the next login page (it would reset the CSRF cookie).
+    expect(page).to_have_url(login_page)
+    page.context.clear_cookies()
     page.goto(login_page)
     expect(page.locator("html")).to_have_attribute("lang", "en")  # the browser's language
     page.locator("#id_username").fill("anna")

@@ -129,3 +129,22 @@ def test_due_counts_leave_out_patients_without_a_programme(make_patient, django_
 
     with django_assert_num_queries(1):
         assert selectors.due_counts_for_patients([idle.pk], date(2026, 3, 1)) == {}
+
+
+def test_due_counts_ignore_an_answer_from_the_evening_before_the_programme_start(make_patient, nrs):
+    from datetime import UTC, datetime
+
+    patient = make_patient("early")
+    _assign(patient, START)
+    # The day before the start, at noon UTC: inside the query's margin of a day, but before
+    # midnight of the start day in the patient's zone.
+    before = datetime(START.year, START.month, START.day - 1, 12, tzinfo=UTC)
+    response_submit(
+        patient=patient,
+        questionnaire=nrs,
+        answers={"pain-average-week": 1},
+        due_week=0,
+        submitted_at=before,
+    )
+
+    assert selectors.due_counts_for_patients([patient.pk], START) == {patient.pk: 3}
