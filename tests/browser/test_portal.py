@@ -298,14 +298,16 @@ def test_history_and_progress_draw_charts(live_server, page: Page, anna):
     page.goto(f"{live_server.url}/history/")
     expect(page.locator("ol.history > li")).to_have_count(20)
     expect(page.get_by_text("Page 1 of 2")).to_be_visible()
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('pain-chart'))")
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.getElementById('pain-chart'))"
+    )
     assert _chart_drawn(page, "pain-chart")
     page.screenshot(path=SCREENSHOTS / "portal-history.png", full_page=False)
 
     page.goto(f"{live_server.url}/progress/")
     for canvas in ("pain-chart", "adherence-chart"):
         page.wait_for_function(
-            f"window.Chart && Chart.getChart(document.getElementById('{canvas}'))"
+            f"() => window.Chart && Chart.getChart(document.getElementById('{canvas}'))"
         )
         page.wait_for_timeout(1200)  # let the entry animation finish before the pixels are read
         assert _chart_drawn(page, canvas), canvas

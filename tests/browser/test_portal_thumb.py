@@ -46,7 +46,9 @@ def test_one_row_header_and_the_start_button_in_the_first_screen(live_server, pa
 
     assert in_first_screen(page, "#start-session")
     page.mouse.wheel(0, 1500)
-    page.wait_for_function("window.scrollY > 1000")
+    # A function, not an expression string: polling a string needs eval, which the page's CSP
+    # forbids (it fails whenever the first check is not already true).
+    page.wait_for_function("() => window.scrollY > 1000")
     assert in_first_screen(page, "#start-session")  # sticky while the plan scrolls by
     page.locator("#start-session").click()
     expect(page).to_have_url(f"{live_server.url}/session/")
@@ -139,7 +141,7 @@ def test_progress_chart_in_german_fits_and_shows_percent(
     page.goto(f"{live_server.url}/progress/")
     expect(page.locator("html")).to_have_attribute("lang", "de")
     for canvas in ("pain-chart", "adherence-chart"):
-        page.wait_for_function(f"Chart.getChart(document.getElementById('{canvas}'))")
+        page.wait_for_function(f"() => Chart.getChart(document.getElementById('{canvas}'))")
     legend_fits = page.evaluate(
         """() => {
           const chart = Chart.getChart(document.getElementById('pain-chart'));
