@@ -477,17 +477,16 @@ def day_state(*, patient: Patient, today: date) -> DayState:
         "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
     }
     ticks = HabitCheck.objects.filter(day=today).order_by()
-    in_one_query = connection.vendor == "postgresql"
-    if in_one_query:
+    if connection.vendor == "postgresql":
         annotations["ticks"] = ArraySubquery(
             ticks.filter(patient_id=OuterRef("pk")).values(
                 tick=JSONObject(habit="habit_id", count="count")
             )
         )
-    row = _patient_row(patient, annotations)
-    if in_one_query:
+        row = _patient_row(patient, annotations)
         habit_ticks = {tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []}
     else:  # pragma: no cover - SQLite, the make run default (tests/smoke)
+        row = _patient_row(patient, annotations)
         habit_ticks = dict(ticks.filter(patient=patient).values_list("habit_id", "count"))
     return DayState(
         safety=_safety_from(patient, row),
