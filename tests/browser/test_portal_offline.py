@@ -18,7 +18,6 @@ from tests.browser.test_portal import (
     start,
 )
 from tests.browser.test_portal_safety import assert_axe_clean
-from tests.portal.conftest import make_patient
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,16 +27,11 @@ pytestmark = [
 browser_context_args = phone.browser_context_args
 
 
-@pytest.fixture
-def anna(django_user_model):
-    therapist = django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", "x", is_staff=True
-    )
-    return make_patient(therapist, "anna", phase=2)
+anna = phone.anna
 
 
-SESSION_KEPT = "caches.open('mtt-pages').then(c => c.match('/session/')).then(r => !!r)"
-TODAY_KEPT = "caches.open('mtt-pages').then(c => c.match('/today/')).then(r => !!r)"
+SESSION_KEPT = "() => caches.open('mtt-pages').then(c => c.match('/session/')).then(r => !!r)"
+TODAY_KEPT = "() => caches.open('mtt-pages').then(c => c.match('/today/')).then(r => !!r)"
 
 
 def installed(page: Page, live_server):
@@ -45,9 +39,9 @@ def installed(page: Page, live_server):
     guided session are kept on the phone."""
     login(page, live_server)
     expect(page).to_have_url(f"{live_server.url}/today/")
-    page.wait_for_function("navigator.serviceWorker.ready.then(r => !!r.active)")
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(r => !!r.active)")
     page.reload()  # a page the worker controls, kept by the worker itself
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
     page.wait_for_function(TODAY_KEPT)
     page.wait_for_function(SESSION_KEPT)
     page.wait_for_load_state("networkidle")  # the session and its pictures kept afresh
@@ -128,7 +122,7 @@ def test_the_same_offline_session_sent_twice_is_stored_once(live_server, page: P
     entry = page.evaluate("MttOutbox.all().then(e => e[0])")
     page.context.set_offline(False)
     page.goto(f"{live_server.url}/today/")
-    page.wait_for_function("MttOutbox.all().then(e => e.length === 0)")
+    page.wait_for_function("() => MttOutbox.all().then(e => e.length === 0)")
     page.evaluate("entry => MttOutbox.add(entry).then(() => MttApp.flush())", entry)
     assert SessionLog.objects.count() == 1
     assert SessionLog.objects.get().red_flag_leg_weakness

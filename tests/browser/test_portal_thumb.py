@@ -22,12 +22,7 @@ pytestmark = [
 browser_context_args = phone.browser_context_args
 
 
-@pytest.fixture
-def anna(django_user_model):
-    therapist = django_user_model.objects.create_user(
-        "t.weber", "weber@example.org", "x", is_staff=True
-    )
-    return make_patient(therapist, "anna", phase=2)
+anna = phone.anna
 
 
 def in_first_screen(page: Page, selector: str) -> bool:
