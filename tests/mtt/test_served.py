@@ -8,25 +8,18 @@
 """
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import assign, make_patient, make_therapist
-from tests.processes import database_url as _database_url
-from tests.processes import free_port as _free_port
+from tests.processes import database_url, gunicorn
 from tokens.services import token_create
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-test-token-0123456789"
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -46,49 +39,9 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     """gunicorn as scripts/run.sh starts it, on a free port; yields (port, stdout path)."""
     tmp_path = tmp_path_factory.mktemp("served")
     with django_db_blocker.unblock():
-        database_url = _database_url()
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SITE_URL", "ENV_FILE", "READ_DOT_ENV", "CSRF_TRUSTED_ORIGINS"}
-    }
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "mtt.settings_test",
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "METRICS_TOKEN": TOKEN,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "WEB_CONCURRENCY": "2",
-        "PYTHONPATH": str(ROOT),
-    }
-    output = tmp_path / "gunicorn.log"
-    with output.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603 - the command of scripts/run.sh
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "mtt.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(1200):
-            assert process.poll() is None, output.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield port, output
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+        url = database_url()
+    with gunicorn(url, tmp_path, METRICS_TOKEN=TOKEN) as served:
+        yield served
 
 
 def test_the_calendar_link_from_the_profile_follows_the_port(server):

@@ -3,22 +3,15 @@ on the next ``me/today/`` answered by either of two gunicorn workers, each of wh
 snapshot before the edit (docs/architecture.md, catalogue snapshot)."""
 
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from tests.api.conftest import assign, make_patient, make_therapist
-from tests.processes import database_url, free_port
+from tests.processes import database_url, gunicorn
 from tests.programs.test_catalogue_snapshot import changeform_data
 from tokens.services import token_create
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -28,37 +21,8 @@ def workers(django_db_blocker, tmp_path):
     """gunicorn with two sync workers on the test database; yields its port."""
     with django_db_blocker.unblock():
         url = database_url()
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if key not in {"ENV_FILE", "SITE_URL"}}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "mtt.settings_test",
-        "DATABASE_URL": url,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "WEB_CONCURRENCY": "2",
-        "PYTHONPATH": str(ROOT),
-    }
-    output = tmp_path / "gunicorn.log"
-    with output.open("w") as log:
-        process = subprocess.Popen(  # noqa: S603 - the command of scripts/run.sh
-            [str(Path(sys.executable).parent / "gunicorn"), "mtt.wsgi", "-b", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(1200):
-            assert process.poll() is None, output.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(url, tmp_path) as (port, _output):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 class Today:
