@@ -225,7 +225,10 @@ def prescription_item_update(
     frequency brings its scheduling numbers unless they are given too. The change is kept in
     the history with the values before and after."""
     _ensure_open(item.assignment)
-    before = PrescriptionItem(**{field: getattr(item, field) for field in ITEM_FIELDS})
+    # Compared with the stored row: a caller's form may have set the new values on ``item``.
+    before = PrescriptionItem.objects.select_for_update().get(pk=item.pk)
+    for field in ITEM_FIELDS:
+        setattr(item, field, getattr(before, field))
     changed = _apply(item, dosage)
     item.full_clean(
         exclude=["assignment", "exercise", "phase", "prescribed_exercise"],
