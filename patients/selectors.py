@@ -614,6 +614,7 @@ PRESCRIPTION_VALUES = (
     "phase_id",
     "order",
     *Dosage.DOSAGE_FIELDS,
+    *PrescriptionItem.EXTRA_FIELDS,
 )
 
 
