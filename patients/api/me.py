@@ -56,7 +56,7 @@ class PlannedExerciseSerializer(serializers.Serializer):
     )
     dose_extras = serializers.CharField(
         source="item.extras_text",
-        help_text="Load, band, hold time and side in plain words, in the patient's language."
+        help_text="Load, band, hold time and side in plain words, in the patient's language.",
     )
     equipment = serializers.CharField(source="item.exercise.equipment")
     media = MediaSerializer(source="item.exercise.media", many=True)
