@@ -8,6 +8,7 @@ import pytest
 
 from patients import services
 from patients.models import PrescriptionItem
+from privacy.selectors import patient_export
 from tests.pdf import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,15 @@ def test_the_printable_programme_names_the_extras(patient_client, plank):
     assert re.search("Band or level ?red band", text)
     assert "Hold 20 seconds each repetition" in text
     assert "Side left side only" in text
+
+
+def test_the_data_export_carries_the_extras(patient, plank):
+    export = patient_export(patient_id=patient.pk)
+    rows = [row for assignment in export["assignments"] for row in assignment["prescription"]]
+    row = next(row for row in rows if row["exercise"] == "plank-mtt")
+    assert (row["load_kg"], row["band"], row["hold_s"], row["side"]) == (
+        2.5,
+        "red band",
+        20,
+        "left",
+    )
