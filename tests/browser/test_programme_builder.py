@@ -89,7 +89,7 @@ def test_assign_in_phase_2_add_an_exercise_and_the_patient_sees_it(live_server, 
 
     # A dose refused at the card: the error is shown there, nothing changes.
     card.locator("summary").click()
-    card.get_by_label("sets").fill("99")
+    card.locator(f"#id_item-{item.pk}-sets").fill("99")
     card.get_by_role("button", name="Save the dose").click()
     card = page.locator(f"#item-{item.pk}")
     expect(card.locator(".errorlist")).to_contain_text("less than or equal to 20")
