@@ -207,3 +207,19 @@ def test_the_list_costs_the_same_queries_for_4_and_13_items(world):
 
     assert (shown_few, shown_many) == (4, 13)
     assert many == few
+
+
+def test_no_advance_from_the_last_phase_and_no_going_back_from_the_first(world, call):
+    first = world.other_patient.assignments.get()  # phase 1
+    last = world.assignment
+    for _ in range(2):
+        services.assignment_advance(assignment=last, changed_by=world.therapist, reason="ok")
+
+    advance = call(THERAPIST, "post", f"/api/v1/assignments/{last.pk}/advance/", {"reason": "x"})
+    regress = call(THERAPIST, "post", f"/api/v1/assignments/{first.pk}/regress/", {"reason": "x"})
+
+    assert advance.status_code == regress.status_code == 400
+    assert advance.json()["non_field_errors"] == ["This is the last phase of the programme."]
+    assert regress.json()["non_field_errors"] == ["This is the first phase of the programme."]
+    last.refresh_from_db()
+    assert last.current_phase.number == 4
