@@ -6,6 +6,7 @@ back offered only where possible (docs/product.md, "Programme builder")."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEntry
@@ -13,6 +14,7 @@ from patients.models import Assignment, PhaseChange, PhaseChangeKind, Prescripti
 from programs.models import Exercise
 from tests import factories
 from tests.patients.conftest import english_client
+from tests.two_factor import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +298,20 @@ def test_the_patient_page_costs_the_same_queries_with_more_exercises(
     with CaptureQueriesContext(connection) as more:
         therapist_client.get(page(patient))
     assert len(more) == len(few)
+
+
+def test_the_builder_renders_in_german(assignment, therapist):
+    client = login_verified(Client(HTTP_ACCEPT_LANGUAGE="de"), therapist)
+    plank = Exercise.objects.get(slug="plank-mtt")
+    client.post(
+        builder_url(assignment.patient, "add"),
+        {"add-exercise": plank.pk, "add-phase": 1, "add-load_kg": "2.5", "add-side": "both"},
+    )
+
+    response = client.get(page(assignment.patient))
+
+    assert response.status_code == 200
+    item = assignment.items.get(exercise=plank)
+    assert item.load_kg == Decimal("2.5")
+    assert 'id="prescription"' in response.content.decode()
+    assert "2,5 kg" in response.content.decode()
