@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import DailyHabit, Dosage, Exercise, Phase, Program
@@ -375,11 +376,30 @@ class VariantAllowed(models.TextChoices):
     BOTH = "both", _("the easier or the harder variant")
 
 
+class Side(models.TextChoices):
+    """Which side of the body an exercise is prescribed for (docs/product.md, "Programme
+    builder")."""
+
+    BOTH = "both", _("both sides")
+    LEFT = "left", _("left side")
+    RIGHT = "right", _("right side")
+
+
+# Sane upper bounds of the per-patient dose extras (SPEC §4; docs/product.md).
+MAX_LOAD_KG = 300
+MAX_HOLD_S = 300
+MAX_BAND_LENGTH = 60
+
+
 class PrescriptionItem(Dosage):
     """One exercise of a patient's prescription with its own dose. Copied from the programme;
-    the therapist may override dose and frequency, or remove it (``removed_at``), and allow the
-    patient to switch to a variant (``variant_allowed``; ``prescribed_exercise`` remembers the
-    exercise switched from, so the patient can switch back)."""
+    the therapist may override dose and frequency, add the patient's own extras (load, band or
+    level, hold time, side), add exercises, reorder or remove them (``removed_at``), and allow
+    the patient to switch to a variant (``variant_allowed``; ``prescribed_exercise`` remembers
+    the exercise switched from, so the patient can switch back)."""
+
+    # The dose fields only a patient's prescription has, beside ``Dosage.DOSAGE_FIELDS``.
+    EXTRA_FIELDS = ("load_kg", "band", "hold_s", "side")
 
     # Not stored: what the portal offers, set by ``selectors.attach_variant_options``.
     variant_options: list[tuple[str, Any]]
@@ -411,6 +431,29 @@ class PrescriptionItem(Dosage):
         verbose_name=_("prescribed exercise"),
         help_text=_("Set while the patient does a variant of it."),
     )
+    load_kg = models.DecimalField(
+        _("load (kg)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_LOAD_KG)],
+        help_text=_("Weight to use, e.g. a dumbbell; leave empty without weight."),
+    )
+    band = models.CharField(
+        _("band or level"),
+        max_length=MAX_BAND_LENGTH,
+        blank=True,
+        help_text=_("Resistance band colour or level, e.g. “red band”."),
+    )
+    hold_s = models.PositiveSmallIntegerField(
+        _("hold (s)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HOLD_S)],
+        help_text=_("How long to hold each repetition, in seconds."),
+    )
+    side = models.CharField(_("side"), max_length=5, choices=Side.choices, default=Side.BOTH)
 
     class Meta:
         ordering = ["phase__number", "order", "id"]
@@ -435,6 +478,36 @@ class PrescriptionItem(Dosage):
     def __str__(self):
         return str(self.exercise)
 
+    @property
+    def extras_text(self) -> str:
+        """Load, band, hold time and side in plain words, e.g. "with 5 kg, hold each repetition
+        for 10 s, left side only"; empty when none is prescribed."""
+        return ", ".join(str(part) for part in dose_extras(self))
+
+
+def dose_extras(item: Any) -> list[Any]:
+    """The patient's dose extras as phrases, from an item or a row of values (``load_kg``,
+    ``band``, ``hold_s``, ``side``): shared by the portal, the PDF and the admin."""
+
+    def value(name: str) -> Any:
+        return item[name] if isinstance(item, dict) else getattr(item, name)
+
+    parts: list[Any] = []
+    load, band, hold, side = value("load_kg"), value("band"), value("hold_s"), value("side")
+    if load is not None:
+        whole = load == load.to_integral_value()
+        shown = formats.localize(int(load) if whole else load, use_l10n=True)
+        parts.append(_("with %(load)s kg") % {"load": shown})
+    if band:
+        parts.append(_("with %(band)s") % {"band": band})
+    if hold:
+        parts.append(_("hold each repetition for %(seconds)d s") % {"seconds": hold})
+    if side == Side.LEFT:
+        parts.append(_("left side only"))
+    elif side == Side.RIGHT:
+        parts.append(_("right side only"))
+    return parts
+
 
 class PhaseChangeKind(models.TextChoices):
     START = "start", _("start")
@@ -446,14 +519,25 @@ class PhaseChangeKind(models.TextChoices):
     EASIER = "easier", _("patient switched to the easier variant")
     HARDER = "harder", _("patient switched to the harder variant")
     PRESCRIBED = "prescribed", _("patient switched back to the prescribed exercise")
+    # The therapist's changes to the prescription (docs/product.md, "Programme builder").
+    ADDED = "added", _("exercise added")
+    REMOVED = "removed", _("exercise removed")
+    DOSE = "dose", _("dose changed")
+    MOVED = "moved", _("order changed")
 
 
 VARIANT_SWITCHES = (PhaseChangeKind.EASIER, PhaseChangeKind.HARDER, PhaseChangeKind.PRESCRIBED)
+PRESCRIPTION_CHANGES = (
+    PhaseChangeKind.ADDED,
+    PhaseChangeKind.REMOVED,
+    PhaseChangeKind.DOSE,
+    PhaseChangeKind.MOVED,
+)
 
 
 class PhaseChange(models.Model):
-    """The programme's history: phase moves, and stops and resumptions for red flags; from, to,
-    who, when, why."""
+    """The programme's history: phase moves, stops and resumptions for red flags, the patient's
+    variant switches and the therapist's changes to the prescription; from, to, who, when, why."""
 
     assignment = models.ForeignKey(
         Assignment, models.CASCADE, related_name="phase_changes", verbose_name=_("assignment")

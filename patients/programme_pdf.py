@@ -12,6 +12,7 @@ DejaVu font the data export uses too (``documents.fonts``), so umlauts print any
 import io
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import qrcode
 from django.conf import settings
@@ -19,14 +20,14 @@ from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf import FPDF
 from PIL import Image
 
 from documents.fonts import add_fonts
-from patients.models import Language, PrescriptionItem
+from patients.models import Language, PrescriptionItem, Side
 from patients.rules import Advice
 from patients.selectors import TakeHomeProgramme
 from programs.models import MediaKind, MediaRole, SetUnit
@@ -108,15 +109,41 @@ def _amount(item) -> str:
     return ngettext("%(count)d set", "%(count)d sets", item.sets) % {"count": item.sets}
 
 
+def _number(value: Decimal) -> str:
+    """5 rather than 5.0; 2,5 in German."""
+    return formats.localize(int(value) if value == value.to_integral_value() else value)
+
+
 def _range(low: int, high: int | None) -> str:
     return str(low) if high is None or low == high else f"{low}–{high}"
 
 
 def dose_in_words(item: PrescriptionItem) -> list[tuple[str, str]]:
-    """(label, words) rows: amount, tempo, rest, how often."""
+    """(label, words) rows: amount, tempo, the patient's own extras (weight, band, hold time,
+    side), rest, how often."""
     tempo = str(item.get_tempo_display())
     note = item.exercise.goal.tempo_note if item.exercise.goal_id else ""
     rows = [(_("Dose"), _amount(item)), (_("Tempo"), note or tempo)]
+    if item.load_kg is not None:
+        rows.append((_("Weight"), _("%(load)s kg") % {"load": _number(item.load_kg)}))
+    if item.band:
+        rows.append((_("Band or level"), item.band))
+    if item.hold_s:
+        rows.append(
+            (
+                _("Hold"),
+                ngettext(
+                    "%(seconds)d second each repetition",
+                    "%(seconds)d seconds each repetition",
+                    item.hold_s,
+                )
+                % {"seconds": item.hold_s},
+            )
+        )
+    if item.side == Side.LEFT:
+        rows.append((_("Side"), _("left side only")))
+    elif item.side == Side.RIGHT:
+        rows.append((_("Side"), _("right side only")))
     if item.rest_s:
         rows.append((_("Rest"), _("%(seconds)d seconds between sets") % {"seconds": item.rest_s}))
     elif item.sets > 1:

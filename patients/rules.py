@@ -632,3 +632,30 @@ def same_measure(first: Any, second: Any) -> bool:
         return (dose.reps_min is not None, dose.duration_min_s is not None, dose.set_unit)
 
     return measure(first) == measure(second)
+
+
+# --- the programme builder (docs/product.md, "Programme builder") ----------------------------
+
+
+@dataclass(frozen=True)
+class PhaseMoves:
+    """Which phase moves the programme allows from the current phase."""
+
+    advance: bool
+    regress: bool
+
+
+def phase_moves(*, current: int, numbers: Iterable[int]) -> PhaseMoves:
+    """Advancing needs a later phase in the programme, going back an earlier one: no "advance"
+    in the last phase and no "go back" in the first."""
+    numbers = list(numbers)
+    return PhaseMoves(
+        advance=any(number > current for number in numbers),
+        regress=any(number < current for number in numbers),
+    )
+
+
+def prescribable_phase(*, number: int, current: int, numbers: Iterable[int]) -> bool:
+    """An exercise is added to a phase of the programme the patient has reached: one of a later
+    phase would be due now, before the foundation it needs (SPEC principle 2)."""
+    return number <= current and number in set(numbers)

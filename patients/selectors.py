@@ -29,7 +29,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.catalogue import Catalogue, HabitView
-from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise
+from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise, Phase
 from programs.selectors import attach_media
 
 ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
@@ -215,6 +215,26 @@ def assignment_readiness(*, assignment: Assignment, today: date) -> rules.Readin
         ),
         has_next_phase=has_next,
         open_red_flag=patient.red_flags.filter(cleared_at__isnull=True).exists(),
+    )
+
+
+def programme_phases(assignment: Assignment) -> list[Phase]:
+    """The phases of the assignment's programme, in order (one query): which moves the patient
+    page offers (``rules.phase_moves``) and where the builder may add an exercise."""
+    return list(
+        Phase.objects.filter(program_phases__program_id=assignment.program_id).order_by("number")
+    )
+
+
+def exercises_to_add(assignment: Assignment) -> list[Exercise]:
+    """Every catalogue exercise not prescribed now, by training goal and phase, for the
+    builder's "add exercise" (one query)."""
+    return list(
+        Exercise.objects.exclude(
+            pk__in=assignment.items.filter(removed_at__isnull=True).values("exercise_id")
+        )
+        .select_related("goal", "phase")
+        .order_by("goal__order", "goal_id", "phase__number", "order", "pk")
     )
 
 
@@ -594,6 +614,7 @@ PRESCRIPTION_VALUES = (
     "phase_id",
     "order",
     *Dosage.DOSAGE_FIELDS,
+    *PrescriptionItem.EXTRA_FIELDS,
 )
 
 

@@ -99,6 +99,13 @@ def _assignments(patient: Patient) -> list[dict[str, Any]]:
     ):
         dosage = {name: getattr(item, name) for name in Dosage.DOSAGE_FIELDS}
         dosage["weekly_target"] = _number(dosage["weekly_target"])
+        # The therapist's extras for this patient (docs/product.md, "Programme builder").
+        dosage.update(
+            load_kg=_number(item.load_kg),
+            band=item.band,
+            hold_s=item.hold_s,
+            side=item.side,
+        )
         items[item.assignment_id].append(
             {
                 "exercise": item.exercise.slug,

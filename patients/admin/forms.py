@@ -8,8 +8,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import PROFILE_FIELDS, Patient, RedFlagSign, ScreeningPrompt
-from programs.models import Program
+from patients.models import (
+    PROFILE_FIELDS,
+    Patient,
+    PrescriptionItem,
+    RedFlagSign,
+    ScreeningPrompt,
+)
+from programs.models import Phase, Program
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -124,6 +130,113 @@ class ScreeningForm(forms.Form):
 
 
 class AssignProgramForm(forms.Form):
+    """A programme and the phase it starts in (docs/product.md, "Starting phase"): the service
+    refuses a later start without a reason, and any start without a recent screening or with
+    an open red flag."""
+
     program = forms.ModelChoiceField(
         label=_("Programme"), queryset=Program.objects.filter(is_active=True)
     )
+    start_phase = forms.TypedChoiceField(
+        label=_("Start in phase"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial=1,
+        choices=(),
+        help_text=_("The exercises of the earlier phases are prescribed too."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Required when the programme does not start in the first phase."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_phase"].choices = [
+            (phase.number, str(phase)) for phase in Phase.objects.order_by("number")
+        ]
+
+
+# The builder's edit form, in the order a therapist reads a dose (docs/product.md).
+ITEM_FORM_FIELDS = (
+    "sets",
+    "reps_min",
+    "reps_max",
+    "duration_min_s",
+    "duration_max_s",
+    "hold_s",
+    "load_kg",
+    "band",
+    "side",
+    "rest_s",
+    "tempo",
+    "frequency",
+    "variant_allowed",
+)
+
+
+class ItemDoseForm(forms.ModelForm):
+    """One prescribed exercise's dose on the patient page. Validating it runs the model's own
+    validation (bounds, reps or duration, complete ranges), the same the service runs; the
+    form never saves: the view hands ``changes()`` to the services."""
+
+    class Meta:
+        model = PrescriptionItem
+        fields = ITEM_FORM_FIELDS
+        widgets = {"band": forms.TextInput(attrs={"size": 14})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Labels say enough on a card; help texts would repeat on every exercise.
+        for field in self.fields.values():
+            field.help_text = ""
+
+    def changes(self) -> dict:
+        """The changed dose fields (``variant_allowed`` has its own service)."""
+        return {
+            name: self.cleaned_data[name] for name in self.changed_data if name != "variant_allowed"
+        }
+
+
+class ItemAddForm(forms.Form):
+    """Add a catalogue exercise to one patient's prescription, with the extras a therapist
+    usually sets at once; sets, repetitions and frequency start from the programme's or the
+    goal's dose and are changed on the exercise's card."""
+
+    exercise = forms.TypedChoiceField(label=_("Exercise"), coerce=int, choices=())
+    phase = forms.TypedChoiceField(label=_("Phase"), coerce=int, choices=())
+    load_kg = PrescriptionItem._meta.get_field("load_kg").formfield()
+    band = PrescriptionItem._meta.get_field("band").formfield(
+        widget=forms.TextInput(attrs={"size": 14})
+    )
+    hold_s = PrescriptionItem._meta.get_field("hold_s").formfield()
+    side = PrescriptionItem._meta.get_field("side").formfield()
+
+    def __init__(self, *args, exercises=(), phases=(), current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for exercise in exercises:
+            label = _("%(exercise)s (phase %(phase)s)") % {
+                "exercise": exercise,
+                "phase": exercise.phase.number,
+            }
+            groups.setdefault(str(exercise.goal), []).append((exercise.pk, label))
+        self.fields["exercise"].choices = [("", "---------"), *groups.items()]
+        self.fields["phase"].choices = [
+            (phase.number, str(phase))
+            for phase in phases
+            if current is None or phase.number <= current
+        ]
+        if current is not None:
+            self.fields["phase"].initial = current
+
+    def extras(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in PrescriptionItem.EXTRA_FIELDS
+            if self.cleaned_data.get(name) not in (None, "")
+        }

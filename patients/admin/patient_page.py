@@ -4,7 +4,7 @@ screening, red-flag clearance, assignment, phase and status changes. Each URL lo
 up through the admin's scoped queryset, so another therapist's patient answers 404."""
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +21,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from patients import programme_pdf, rules, selectors, services
 from patients.admin import actions, clinical, safety
+from patients.admin.builder import PrescriptionBuilderMixin
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
 from patients.models import (
     Assignment,
@@ -36,12 +37,7 @@ SYMPTOM_REPORTS_SHOWN = 10
 OPEN_ALERTS_SHOWN = 20
 
 if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
     from django_stubs_ext import StrOrPromise
-
-    _ModelAdmin = ModelAdmin[Any]  # read as the ModelAdmin it is mixed into
-else:
-    _ModelAdmin = object
 
 
 def flag_label(code: str) -> "StrOrPromise":
@@ -51,8 +47,9 @@ def flag_label(code: str) -> "StrOrPromise":
         return code
 
 
-class PatientPageMixin(_ModelAdmin):
-    """For the Patient ModelAdmin: the change view's extra context and its POST endpoints."""
+class PatientPageMixin(PrescriptionBuilderMixin):
+    """For the Patient ModelAdmin: the change view's extra context and its POST endpoints (the
+    programme builder's in ``PrescriptionBuilderMixin``)."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
@@ -109,6 +106,7 @@ class PatientPageMixin(_ModelAdmin):
                 (report, [flag_label(code) for code in report.flag_reasons])
                 for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]
             ],
+            **self.builder_context(request, patient, overview),
             "assign_form": AssignProgramForm(auto_id="id_assign_%s"),
             "advance_form": ReasonForm(auto_id="id_advance_%s"),
             "regress_form": ReasonForm(auto_id="id_regress_%s"),
@@ -312,16 +310,23 @@ class PatientPageMixin(_ModelAdmin):
             self._form_error(request, form)
             return self._back(patient)
         program = form.cleaned_data["program"]
+        start_phase = form.cleaned_data["start_phase"]
         if assignment := self._call(
             request,
             services.assignment_create,
-            _("Programme “%(program)s” assigned.") % {"program": program},
+            _("Programme “%(program)s” assigned, starting in phase %(phase)s.")
+            % {"program": program, "phase": start_phase},
             patient=patient,
             program=program,
             created_by=request.user,
+            start_phase=start_phase,
+            reason=form.cleaned_data["reason"],
         ):
             self.log_change(
-                request, patient, _("Assigned programme “%(program)s”.") % {"program": program}
+                request,
+                patient,
+                _("Assigned programme “%(program)s”, starting in phase %(phase)s.")
+                % {"program": program, "phase": start_phase},
             )
             self._audit(request, patient, AuditAction.ADD, assignment)
         return self._back(patient)

@@ -45,6 +45,9 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
     prescribed_exercise = ExerciseRefSerializer(
         allow_null=True, help_text="The exercise the patient switched from, while on a variant."
     )
+    load_kg = serializers.DecimalField(
+        max_digits=4, decimal_places=1, coerce_to_string=False, allow_null=True
+    )
 
     class Meta:
         model = PrescriptionItem
@@ -54,6 +57,7 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
             "phase",
             "order",
             *Dosage.DOSAGE_FIELDS,
+            *PrescriptionItem.EXTRA_FIELDS,
             "variant_allowed",
             "prescribed_exercise",
             "removed_at",

@@ -11,7 +11,7 @@ from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.api.habits import HabitDaySerializer
 from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
 from patients.hooks import hook
-from patients.models import OPEN_STATUSES, AssignmentStatus, Language
+from patients.models import OPEN_STATUSES, AssignmentStatus, Language, Side, dose_extras
 from programs.api.serializers import MediaSerializer
 from programs.catalogue import catalogue
 
@@ -37,6 +37,27 @@ class PlannedExerciseSerializer(serializers.Serializer):
     rest_s = serializers.IntegerField(source="item.rest_s")
     tempo = serializers.CharField(source="item.tempo")
     frequency = serializers.CharField(source="item.frequency")
+    load_kg = serializers.DecimalField(
+        source="item.load_kg",
+        max_digits=4,
+        decimal_places=1,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="Weight to use in kg, null without one.",
+    )
+    band = serializers.CharField(
+        source="item.band", help_text="Resistance band or level, empty without one."
+    )
+    hold_s = serializers.IntegerField(
+        source="item.hold_s", allow_null=True, help_text="Seconds to hold each repetition."
+    )
+    side = serializers.ChoiceField(
+        source="item.side", choices=Side.choices, help_text="both, left or right."
+    )
+    dose_extras = serializers.CharField(
+        source="item.extras_text",
+        help_text="Load, band, hold time and side in plain words, in the patient's language.",
+    )
     equipment = serializers.CharField(source="item.exercise.equipment")
     media = MediaSerializer(source="item.exercise.media", many=True)
     due = serializers.BooleanField(help_text="Due today under the scheduling rule.")
@@ -139,6 +160,11 @@ def planned_exercise(item: dict, texts, due, request) -> dict:
         "rest_s": item["rest_s"],
         "tempo": item["tempo"],
         "frequency": item["frequency"],
+        "load_kg": item["load_kg"],
+        "band": item["band"],
+        "hold_s": item["hold_s"],
+        "side": item["side"],
+        "dose_extras": ", ".join(str(part) for part in dose_extras(item)),
         "equipment": exercise.equipment,
         "media": [media_row(media, request) for media in exercise.media],
         "due": due.due,

@@ -7,6 +7,7 @@ from patients.api import (
     habits,
     me,
     patients,
+    prescription,
     programme,
     red_flags,
     safety,
@@ -16,6 +17,11 @@ from patients.api import (
 router = SimpleRouter()
 router.register("patients", patients.PatientViewSet, basename="patient")
 router.register("assignments", assignments.AssignmentViewSet, basename="assignment")
+router.register(
+    r"assignments/(?P<assignment_pk>\d+)/items",
+    prescription.PrescriptionItemViewSet,
+    basename="assignment-item",
+)
 router.register("sessions", sessions.SessionViewSet, basename="session")
 router.register("next-day-checks", checks.NextDayCheckViewSet, basename="next-day-check")
 router.register("habits", habits.HabitViewSet, basename="habit")

@@ -13,7 +13,10 @@ from patients.services.assignments import (
 from patients.services.habits import habit_check_record
 from patients.services.intake import patient_create
 from patients.services.prescription import (
+    ITEM_FIELDS,
+    prescription_item_add,
     prescription_item_allow_variant,
+    prescription_item_move,
     prescription_item_remove,
     prescription_item_switch_variant,
     prescription_item_update,
@@ -33,6 +36,7 @@ from patients.services.sessions import (
 __all__ = [
     "CLOCK_SKEW",
     "ENTRY_FIELDS",
+    "ITEM_FIELDS",
     "SESSION_RED_FLAGS",
     "IdempotencyConflict",
     "alerts_acknowledge",
@@ -47,7 +51,9 @@ __all__ = [
     "patient_create",
     "patient_profile_update",
     "patient_update",
+    "prescription_item_add",
     "prescription_item_allow_variant",
+    "prescription_item_move",
     "prescription_item_remove",
     "prescription_item_switch_variant",
     "prescription_item_update",

@@ -33,9 +33,10 @@ def assignment_create(
     start_phase: int | None = None,
     reason: str = "",
 ) -> Assignment:
-    """Start a programme: only after a recent screening and with no open red flag. It starts in
-    the first phase, or in ``start_phase`` with a reason (the exercises of the phases before it
-    are prescribed too, as if the patient had moved up)."""
+    """Start a programme: only after a recent screening and with no open red flag, whatever the
+    phase it starts in. It starts in the first phase, or in ``start_phase`` with a reason: the
+    exercises of the phases before it are prescribed too, as if the patient had moved up, and
+    the history's start reads "first phase → start phase" (docs/product.md, "Starting phase")."""
     ensure_screened(patient)
     ensure_no_open_red_flag(patient)
     phases = list(Phase.objects.filter(program_phases__program=program).order_by("number"))
@@ -69,6 +70,7 @@ def assignment_create(
     PhaseChange.objects.create(
         assignment=assignment,
         kind=PhaseChangeKind.START,
+        from_phase=phases[0] if first_phase != phases[0] else None,
         to_phase=first_phase,
         changed_by=created_by,
         reason=reason.strip() or _("Programme started"),

@@ -69,7 +69,7 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
         "progressive neurological deficits"
     ).check()
     page.get_by_role("button", name="Save the screening").click()
-    page.locator("#programme select").select_option(label="MASTER back programme")
+    page.locator("#id_assign_program").select_option(label="MASTER back programme")
     page.get_by_role("button", name="Assign programme").click()
     expect(page.locator(".messagelist")).to_contain_text("unresolved red flag")
     expect(page.locator("#programme")).to_contain_text("No open programme.")
@@ -77,7 +77,7 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
     page.locator("#red-flags textarea").first.fill("Neurology: no progressive deficit, cleared.")
     page.get_by_role("button", name="Record clearance").click()
     expect(page.locator("#red-flags")).to_contain_text("No open red flag.")
-    page.locator("#programme select").select_option(label="MASTER back programme")
+    page.locator("#id_assign_program").select_option(label="MASTER back programme")
     page.get_by_role("button", name="Assign programme").click()
     expect(page.locator("#current-phase")).to_contain_text("1.")
 

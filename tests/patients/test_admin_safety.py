@@ -317,8 +317,10 @@ def test_no_admin_path_creates_an_assignment_around_the_service(therapist_client
 
 
 def test_the_patient_page_of_a_stopped_programme_shows_where_the_red_flag_came_from(
-    therapist_client, assignment
+    therapist_client, assignment, therapist
 ):
+    # In phase 2, so going back is possible (phase 1 offers no "go back").
+    services.assignment_advance(assignment=assignment, changed_by=therapist, reason="stable")
     session = _red_flag_session(assignment, red_flag_bladder_bowel=True)
 
     response = therapist_client.get(change_url(assignment.patient))

@@ -157,6 +157,10 @@ EXPECTED.update(
         "assignment-advance": r(401, 403, 403, 405, 405, 405),  # therapists, POST only
         "assignment-regress": r(401, 403, 403, 405, 405, 405),
         "assignment-readiness": API_OWN,
+        # one patient's prescription, therapists only (tests/api/test_prescription_items.py)
+        "assignment-item-list": r(401, 403, 403, OK, 404, OK),
+        "assignment-item-detail": r(401, 403, 403, OK, 404, OK),
+        "assignment-item-move": r(401, 403, 403, 405, 405, 405),  # POST only
         "session-list": API_ALL,
         "session-detail": API_OWN,
         "next-day-check-list": API_ALL,
@@ -264,6 +268,11 @@ EXPECTED.update(
         "admin:patients_patient_regress": STAFF_POST,
         "admin:patients_patient_pause": STAFF_POST,
         "admin:patients_patient_resume": STAFF_POST,
+        # the programme builder's forms (tests/patients/test_admin_builder.py)
+        "admin:patients_patient_prescription_add": STAFF_POST,
+        "admin:patients_patient_prescription_change": STAFF_POST,
+        "admin:patients_patient_prescription_remove": STAFF_POST,
+        "admin:patients_patient_prescription_move": STAFF_POST,
         "admin:patients_patient_programme_pdf": STAFF_OWN,  # "Print programme", audited
         "admin:patients_alert_acknowledge": STAFF_POST,  # the admin index's urgent box
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
@@ -281,6 +290,8 @@ EXPECTED.update(
 WRITES = {
     "assignment-advance": r(401, 403, 403, 400, 404, 400),
     "assignment-regress": r(401, 403, 403, 400, 404, 400),
+    "assignment-item-list": r(401, 403, 403, 400, 404, 400),  # adding needs an exercise
+    "assignment-item-move": r(401, 403, 403, 400, 404, 400),  # moving needs a direction
     "habit-tick": r(401, OK, OK, 403, 403, 403),  # a habit of the programme both patients follow
     "patient-screenings": r(401, 403, 403, 400, 404, 400),
     "red-flag-clear": r(401, 403, 403, 400, 404, 400),
@@ -326,6 +337,7 @@ class Objects:
             pain=2,
         )
         self.next_day_check = NextDayCheck.objects.filter(session__patient=patient).first()
+        self.item = world.assignment.items.order_by("pk").first()
         self.habit = DailyHabit.objects.first()
         self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
         self.token, _secret = token_create(user=patient.user)
@@ -406,6 +418,10 @@ class Objects:
             values["id"] = patient.user.pk
         if "flag_id" in names:
             values["flag_id"] = self.red_flag.pk
+        if "assignment_pk" in names:
+            values["assignment_pk"] = world.assignment.pk
+        if "item_id" in names:
+            values["item_id"] = self.item.pk
         if "content_type_id" in names:
             values["content_type_id"] = ContentType.objects.get_for_model(Patient).pk
         if "app_label" in names:
@@ -449,6 +465,7 @@ class Objects:
             "portal:questionnaire_result": world.response.pk,
             "portal:symptom_report_result": self.symptom_report.pk,
             "patient-": world.patient.pk,
+            "assignment-item-": self.item.pk,
             "assignment-": world.assignment.pk,
             "session-": world.session.pk,
             "next-day-check-": self.next_day_check.pk,
