@@ -25,9 +25,9 @@ from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, S
 from patients.models import (
     Assignment,
     AssignmentStatus,
-    FlagKind,
     Patient,
     ScreeningPrompt,
+    flag_label,
 )
 
 # Symptom reports shown on the patient page, newest first; the full list is in their admin.
@@ -37,18 +37,10 @@ OPEN_ALERTS_SHOWN = 20
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
-    from django_stubs_ext import StrOrPromise
 
     _ModelAdmin = ModelAdmin[Any]  # read as the ModelAdmin it is mixed into
 else:
     _ModelAdmin = object
-
-
-def flag_label(code: str) -> "StrOrPromise":
-    try:
-        return FlagKind(code).label
-    except ValueError:
-        return code
 
 
 class PatientPageMixin(_ModelAdmin):
