@@ -173,7 +173,7 @@ class AlertAdmin(
             '<strong class="urgent-marker" style="color: var(--error-fg, #ba2121)">'
             '<img src="{}" alt=""> {}</strong>',
             static("admin/img/icon-alert.svg"),
-            _("RED FLAG"),
+            _("Red flag"),
         )
 
     @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")

@@ -594,7 +594,7 @@ def test_the_alert_list_puts_red_flags_first_marked_and_shows_open_ones_by_defau
     assert done.pk not in rows
     page = listed.content.decode()
     assert page.count('class="urgent-marker"') == 1
-    assert "RED FLAG" in page
+    assert "Red flag" in page
     assert str(RedFlagSign.CAUDA_SADDLE.label) in page
     assert [a.pk for a in acknowledged.context["cl"].result_list] == [done.pk]
     assert [a.pk for a in everything.context["cl"].result_list][-1] == done.pk
