@@ -349,6 +349,9 @@ class SessionLogAdmin(
         "flagged",
         "reasons",
     ]
+    # The day opens the session; the patient's name links to the patient page (a link inside
+    # Django's row link would leave an empty link per row, axe "link-name").
+    list_display_links = ["local_date"]
     list_filter = ["flagged", ("local_date", admin.DateFieldListFilter), "phase"]
     list_select_related = ["patient__user", "phase", "next_day_check"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
@@ -465,6 +468,7 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
         "phase_started_on",
         "start_date",
     ]
+    list_display_links = ["program"]  # the patient's name links to the patient page
     list_filter = ["status", "current_phase", "program"]
     list_select_related = ["patient__user", "program", "current_phase"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
@@ -558,6 +562,7 @@ class RedFlagAdmin(
     note on the patient page."""
 
     list_display = ["patient_name", "sign", "source", "recorded_at", "cleared_at"]
+    list_display_links = ["sign"]  # the patient's name links to the patient page
     list_filter = [RedFlagStatusFilter, "source", "sign"]
     list_select_related = ["patient__user"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
@@ -611,6 +616,7 @@ class SymptomReportAdmin(
         "flagged",
         "reasons",
     ]
+    list_display_links = ["reported_at"]  # the patient's name links to the patient page
     list_filter = ["flagged", ("local_date", admin.DateFieldListFilter)]
     list_select_related = ["patient__user"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
