@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -801,8 +801,7 @@ def start_page_ready(user: User | AnonymousUser, *, today: date) -> Rows[ReadyPa
         local_date__lte=today,
         pain_after__isnull=False,
     ).values_list("patient_id", "local_date", "pain_after"):
-        if after is not None:
-            pains[patient_id].append((day, after))
+        pains[patient_id].append((day, cast(int, after)))  # never NULL: filtered above
     ready = []
     for assignment in candidates:
         series = pains[assignment.patient_id]

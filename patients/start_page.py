@@ -6,6 +6,7 @@ list page. The header badge (``header_counts``) is one aggregate query on every 
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -223,13 +224,22 @@ def start_page_sections(request: HttpRequest) -> list[Section]:
     ]
 
 
+def _number(value: Decimal) -> str:
+    """A score in the reader's locale with the places it needs: 30, 4,5, 12,25."""
+    places = next(
+        (places for places in (0, 1) if value == round(value, places)),
+        2,
+    )
+    return formats.number_format(value, decimal_pos=places, use_l10n=True)
+
+
 def _response_row(response) -> Row:
     if response.score is None:
         what = _("%(title)s answered: too many answers missing for a score.") % {
             "title": response.questionnaire.title
         }
     else:
-        score = formats.number_format(response.score, decimal_pos=None, use_l10n=True)
+        score = _number(response.score)
         what = _("%(title)s answered: score %(score)s") % {
             "title": response.questionnaire.title,
             "score": score,

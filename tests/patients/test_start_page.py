@@ -22,7 +22,7 @@ from patients.models import (
     RedFlagSign,
     SessionLog,
 )
-from questionnaires.models import Questionnaire, Response
+from questionnaires.models import Questionnaire, Response, ScoreBand
 from tests import factories
 from tests.patients.conftest import english_client
 from tests.two_factor import login_verified
@@ -110,9 +110,12 @@ def test_other_alerts_flagged_sessions_and_their_reasons_read_as_words(
     old = log_session(assignment, pain_before=1, pain_after=4)
     SessionLog.objects.filter(pk=old.pk).update(local_date=timezone.localdate() - timedelta(days=3))
 
+    services.symptom_report_create(patient=assignment.patient, pain=9, **NO_SIGNS)
+
     page = therapist_client.get(INDEX).content.decode()
 
     alerts = section(page, "alerts")
+    assert f"{FlagKind.PAIN_HIGH.label} (symptom report)" in alerts
     assert str(FlagKind.PAIN_RISE.label) in alerts
     assert "pain_rise" not in alerts
     assert "Acknowledge" in alerts
@@ -191,7 +194,32 @@ def test_questionnaires_answered_in_the_last_week_are_listed_for_review(
     review = section(page, "questionnaires")
     assert review.count('class="today-row"') == 1
     assert "Pain answered: score 4.5" in review
+    assert "4.50" not in review
     assert "score 4,5" in section(german, "questionnaires")  # numbers in the user's locale
+
+
+def test_a_review_row_names_the_band_or_says_why_there_is_no_score(therapist_client, patient):
+    questionnaire = Questionnaire.objects.create(slug="odi-test", title_de="ODI", title_en="ODI")
+    ScoreBand.objects.create(
+        questionnaire=questionnaire,
+        code="moderate",
+        lower=21,
+        upper=40,
+        label_de="mäßige Einschränkung",
+        label_en="moderate limitation",
+    )
+    now = timezone.now()
+    Response.objects.create(
+        patient=patient, questionnaire=questionnaire, submitted_at=now, score=30, band="moderate"
+    )
+    Response.objects.create(
+        patient=patient, questionnaire=questionnaire, submitted_at=now - timedelta(hours=1)
+    )
+
+    review = section(therapist_client.get(INDEX).content.decode(), "questionnaires")
+
+    assert "ODI answered: score 30 (moderate limitation)" in review
+    assert "ODI answered: too many answers missing for a score." in review
 
 
 def factories_client(language):
