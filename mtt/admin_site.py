@@ -12,8 +12,10 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from accounts import two_factor, two_factor_views
+from patients import start_page
 
 
 class AdminSite(admin.AdminSite):
@@ -48,9 +50,23 @@ class AdminSite(admin.AdminSite):
         context["two_factor_off"] = not settings.ADMIN_REQUIRE_2FA
         return context
 
+    def index(self, request, extra_context=None):
+        """The start page ("Heute") for whoever sees patients; Django's list of apps for other
+        staff, and for everyone at ``apps/`` (docs/product.md, "The start page")."""
+        if not start_page.shows_start_page(request.user):
+            return super().index(request, extra_context)
+        request.current_app = self.name
+        return start_page.start_page(
+            request, {**self.each_context(request), **(extra_context or {})}
+        )
+
+    def apps_view(self, request):
+        return super().index(request, {"title": _("All areas")})
+
     def get_urls(self):
         return [
             path("two-factor/", self.two_factor_view, name="two_factor"),
+            path("apps/", self.admin_view(self.apps_view), name="apps"),
             *super().get_urls(),
         ]
 

@@ -445,6 +445,7 @@ PATIENT_HOOKS = {
     "patient_created": "privacy.services.consent_at_intake",
     "alerts_raised": "reminders.services.alerts_notify",
     "questionnaire_scores": "questionnaires.selectors.questionnaire_scores",
+    "questionnaires_for_review": "questionnaires.selectors.responses_for_review",
     "questionnaires_due": "questionnaires.views.due_for",
     "questionnaire_score_series": "questionnaires.views.score_series",
     "calendar_url": "reminders.services.calendar_url",

@@ -41,7 +41,7 @@ class ReminderChannel(models.TextChoices):
 
 
 class PatientQuerySet(models.QuerySet):
-    def for_user(self, user):
+    def for_user(self, user: Any) -> "PatientQuerySet":
         """The patients a user may see: all for the practice admin, their own for a therapist,
         themselves for a patient. The one scoping rule for admin, portal, API and exports."""
         if not user.is_authenticated or not user.is_active:
@@ -732,6 +732,26 @@ class FlagKind(models.TextChoices):
     SYMPTOM_REPORT = "symptom_report", _("symptoms reported")
 
 
+def flag_label(code: str) -> str:
+    """A flag reason or alert kind in words, in the active language: the one mapping from the
+    stored codes (``SessionLog.flag_reasons``, ``SymptomReport.flag_reasons``, ``Alert.kind``)
+    to what people read. An unknown code is shown as it is, never dropped."""
+    return str(FlagKind(code).label) if code in FlagKind.values else str(code)
+
+
+def flag_labels(codes) -> list[str]:
+    return [flag_label(code) for code in codes or ()]
+
+
+def sign_labels(codes) -> str:
+    """Red-flag signs (``RedFlagSign`` codes, as a red-flag alert's details hold them) in
+    words, joined; an unknown code is shown as it is."""
+    return "; ".join(
+        str(RedFlagSign(code).label) if code in RedFlagSign.values else str(code)
+        for code in codes or ()
+    )
+
+
 class Alert(models.Model):
     """Something a therapist must look at: a flagged session, a bad next-day check, a red flag
     or high pain reported in a session or a symptom report. Stays open until acknowledged; an
@@ -769,6 +789,18 @@ class Alert(models.Model):
         related_name="+",
         verbose_name=_("acknowledged by"),
     )
+    # "Call-back noted": the therapist phoned the patient about this alert
+    # (docs/clinical-safety.md, "Acknowledging an alert").
+    called_back_at = models.DateTimeField(_("patient called back"), null=True, blank=True)
+    called_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("called back by"),
+    )
+    call_back_note = models.CharField(_("call-back note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -20,7 +20,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.functional import Promise
+from django.utils import formats
+from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -575,6 +576,18 @@ def _recent_flag_reason(flagged: int) -> ReadinessReason:
     return ReadinessReason(ReadinessCode.NO_RECENT_FLAG, not flagged, message)
 
 
+def _signed_number(value: Decimal) -> str:
+    number = formats.number_format(abs(value), decimal_pos=1, use_l10n=True)
+    if value < 0:
+        return f"\u2212{number}"  # the minus sign, not a hyphen
+    return f"+{number}"
+
+
+# A signed number with one decimal in the language it is read in ("−0,9" in German, "-0.9"
+# would be wrong there): lazy, so a message built once reads right in every language.
+signed_number = lazy(_signed_number, str)
+
+
 def _pain_reason(trend: Decimal | None) -> ReadinessReason:
     if trend is None:
         return ReadinessReason(
@@ -587,7 +600,7 @@ def _pain_reason(trend: Decimal | None) -> ReadinessReason:
         else _("Pain is not rising: {change} points on average against the {window} days before.")
     )
     # Floored like the trend itself, so "not rising" never shows +1.0.
-    change = f"{trend.quantize(Decimal('0.1'), rounding=ROUND_FLOOR):+}"
+    change = signed_number(trend.quantize(Decimal("0.1"), rounding=ROUND_FLOOR))
     message = format_lazy(text, change=change, window=PAIN_TREND_WINDOW_DAYS)
     return ReadinessReason(ReadinessCode.PAIN_NOT_RISING, not rising, message)
 

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, JSONObject
 
 from patients import rules
@@ -22,6 +23,7 @@ from patients.models import (
     Assignment,
     AssignmentStatus,
     ExerciseEntry,
+    FlagKind,
     HabitCheck,
     Patient,
     PrescriptionItem,
@@ -29,7 +31,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.catalogue import Catalogue, HabitView
-from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise, Phase
+from programs.models import CatalogueRevision, DailyHabit, Dosage, Exercise, Phase, ProgramPhase
 from programs.selectors import attach_media
 
 ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
@@ -695,3 +697,188 @@ def due_by_exercise(
             next_due=rules.next_due_day(after=today, done_days=days, **rule),
         )
     return result
+
+
+# --- The therapist's start page (docs/product.md, "The start page") -----------------------
+
+# Rows per section; the rest are one click away in the lists. Each section fetches one row
+# more than it shows to know whether there is more.
+START_PAGE_ROWS = 20
+SILENT_DAYS = 7  # an active programme with no session for this many days is "silent"
+
+
+@dataclass(frozen=True)
+class Rows[T]:
+    rows: list[T]
+    more: bool
+
+
+def _first_rows[T](queryset: Iterable[T], limit: int = START_PAGE_ROWS) -> Rows[T]:
+    rows = list(queryset)
+    return Rows(rows[:limit], len(rows) > limit)
+
+
+def _visible_patients(user: User | AnonymousUser) -> QuerySet[Patient, dict[str, Any]]:
+    return Patient.objects.for_user(user).values("pk")
+
+
+def _open_alerts(user: User | AnonymousUser) -> QuerySet[Alert]:
+    return Alert.objects.filter(acknowledged_at__isnull=True, patient__in=_visible_patients(user))
+
+
+def open_alert_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """How many open red-flag alerts and open alerts in all the user's patients have: the
+    badge in the admin header, one aggregate query."""
+    counts = _open_alerts(user).aggregate(
+        red_flags=Count("pk", filter=Q(kind=FlagKind.RED_FLAG)), alerts=Count("pk")
+    )
+    return {"red_flags": counts["red_flags"] or 0, "alerts": counts["alerts"] or 0}
+
+
+def start_page_red_flags(user: User | AnonymousUser) -> Rows[Alert]:
+    """Open red-flag alerts, newest first (one query)."""
+    return _first_rows(
+        _open_alerts(user)
+        .filter(kind=FlagKind.RED_FLAG)
+        .select_related("patient__user", "session", "symptom_report")
+        .order_by("-created_at", "-id")[: START_PAGE_ROWS + 1]
+    )
+
+
+def start_page_other_alerts(user: User | AnonymousUser) -> Rows[Alert]:
+    """Open alerts other than red flags, newest first (one query)."""
+    return _first_rows(
+        _open_alerts(user)
+        .exclude(kind=FlagKind.RED_FLAG)
+        .select_related("patient__user", "session", "symptom_report")
+        .order_by("-created_at", "-id")[: START_PAGE_ROWS + 1]
+    )
+
+
+def start_page_flagged_sessions(user: User | AnonymousUser, *, since: date) -> Rows[SessionLog]:
+    """Flagged sessions on the patients' days since ``since`` (yesterday), newest first."""
+    return _first_rows(
+        SessionLog.objects.filter(
+            flagged=True, local_date__gte=since, patient__in=_visible_patients(user)
+        )
+        .select_related("patient__user")
+        .order_by("-performed_at", "-id")[: START_PAGE_ROWS + 1]
+    )
+
+
+@dataclass(frozen=True)
+class ReadyPatient:
+    assignment: Assignment
+    readiness: rules.Readiness
+
+
+def start_page_ready(user: User | AnonymousUser, *, today: date) -> Rows[ReadyPatient]:
+    """Active programmes whose readiness is met (``rules.readiness``), in five queries for any
+    number of patients: the candidates with the criteria SQL can decide (a next phase, no open
+    red flag, no flagged session in the last week, time in phase), then adherence and the
+    pain trend of the candidates, decided by the same rule as the patient page."""
+    program_phase = ProgramPhase.objects.filter(
+        program=OuterRef("program"), phase=OuterRef("current_phase")
+    )
+    candidates = list(
+        Assignment.objects.filter(
+            status=AssignmentStatus.ACTIVE, patient__in=_visible_patients(user)
+        )
+        .annotate(
+            min_days=Coalesce(Subquery(program_phase.values("min_days")[:1]), rules.READY_MIN_DAYS),
+            has_next=Exists(
+                ProgramPhase.objects.filter(
+                    program=OuterRef("program"),
+                    phase__number__gt=OuterRef("current_phase__number"),
+                )
+            ),
+            open_red_flag=Exists(
+                RedFlag.objects.filter(patient=OuterRef("patient"), cleared_at__isnull=True)
+            ),
+            flagged_last_week=Exists(
+                SessionLog.objects.filter(
+                    patient=OuterRef("patient"),
+                    flagged=True,
+                    local_date__gt=today - timedelta(days=FLAG_WINDOW_DAYS),
+                )
+            ),
+        )
+        .filter(has_next=True, open_red_flag=False, flagged_last_week=False)
+        .select_related("patient__user", "current_phase")
+        .order_by("phase_started_on", "pk")
+    )
+    candidates = [
+        assignment
+        for assignment in candidates
+        if (today - assignment.phase_started_on).days >= assignment.min_days
+    ]
+    patient_ids = [assignment.patient_id for assignment in candidates]
+    adherence = adherence_for_patients(patient_ids, today=today)
+    cut = today - timedelta(days=rules.PAIN_TREND_WINDOW_DAYS - 1)
+    pains: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for patient_id, day, after in SessionLog.objects.filter(
+        patient_id__in=patient_ids,
+        local_date__gte=today - timedelta(days=2 * rules.PAIN_TREND_WINDOW_DAYS - 1),
+        local_date__lte=today,
+        pain_after__isnull=False,
+    ).values_list("patient_id", "local_date", "pain_after"):
+        pains[patient_id].append((day, cast(int, after)))  # never NULL: filtered above
+    ready = []
+    for assignment in candidates:
+        series = pains[assignment.patient_id]
+        readiness = rules.readiness(
+            today=today,
+            phase_started=assignment.phase_started_on,
+            min_days=assignment.min_days,
+            adherence_14d=adherence.get(assignment.patient_id, Decimal(0)),
+            flagged_last_7d=0,
+            pain_trend=rules.pain_trend(
+                recent=[after for day, after in series if day >= cut],
+                earlier=[after for day, after in series if day < cut],
+            ),
+            has_next_phase=True,
+            open_red_flag=False,
+        )
+        if readiness.ready:
+            ready.append(ReadyPatient(assignment, readiness))
+    return Rows(ready[:START_PAGE_ROWS], len(ready) > START_PAGE_ROWS)
+
+
+def start_page_silent(
+    user: User | AnonymousUser, *, now: datetime, today: date
+) -> Rows[Assignment]:
+    """Active programmes with no session logged for ``SILENT_DAYS`` days (or none since a start
+    that long ago), the longest silent first; ``last_session_at`` annotated (one query)."""
+    cutoff = now - timedelta(days=SILENT_DAYS)
+    last = (
+        SessionLog.objects.filter(patient=OuterRef("patient"))
+        .order_by("-performed_at")
+        .values("performed_at")[:1]
+    )
+    return _first_rows(
+        Assignment.objects.filter(
+            status=AssignmentStatus.ACTIVE, patient__in=_visible_patients(user)
+        )
+        .annotate(last_session_at=Subquery(last))
+        .filter(
+            Q(last_session_at__lt=cutoff)
+            | Q(
+                last_session_at__isnull=True,
+                start_date__lte=today - timedelta(days=SILENT_DAYS),
+            )
+        )
+        .select_related("patient__user")
+        .order_by(F("last_session_at").asc(nulls_first=True), "start_date", "pk")[
+            : START_PAGE_ROWS + 1
+        ]
+    )
+
+
+def start_page_questionnaires(user: User | AnonymousUser, *, since: datetime) -> Rows[Any]:
+    """Questionnaire responses submitted since ``since``, newest first (the questionnaires app
+    answers, ``PATIENT_HOOKS["questionnaires_for_review"]``: one query)."""
+    return _first_rows(
+        hook("questionnaires_for_review")(
+            patients=_visible_patients(user), since=since, limit=START_PAGE_ROWS + 1
+        )
+    )

@@ -302,6 +302,8 @@ def patient_export(*, patient_id: int, now: datetime | None = None) -> dict[str,
                     "details": alert.details,
                     "created_at": alert.created_at,
                     "acknowledged_at": alert.acknowledged_at,
+                    "called_back_at": alert.called_back_at,
+                    "call_back_note": alert.call_back_note,
                 }
                 for alert in Alert.objects.filter(patient=patient).order_by("created_at", "pk")
             ],

@@ -8,7 +8,7 @@ What counts as personal data here (docs/security.md, "Privacy"):
   birth; the secret calendar feed key; API tokens and browser sessions;
 - free text anyone wrote about or for the patient: diagnosis, relevant conditions, screening notes,
   red-flag notes and clearances, session notes, reasons for skipping an exercise, next-day check
-  and symptom report notes, reasons for phase changes;
+  and symptom report notes, reasons for phase changes, notes on calls about an alert;
 - traces of the login elsewhere: login-failure records (django-axes), second-factor devices,
   admin history entries that name the patient, reminder delivery records.
 
@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients.models import (
+    Alert,
     ExerciseEntry,
     NextDayCheck,
     Patient,
@@ -279,6 +280,7 @@ def patient_anonymise(*, patient: Patient, by: User | None) -> Patient:
     ExerciseEntry.objects.filter(session__patient=patient).update(skip_reason="")
     NextDayCheck.objects.filter(session__patient=patient).update(notes="")
     SymptomReport.objects.filter(patient=patient).update(notes="")
+    Alert.objects.filter(patient=patient).update(call_back_note="")
     PhaseChange.objects.filter(assignment__patient=patient).update(reason="")
     logger.info("patient %s anonymised by %s", patient.pk, getattr(by, "pk", None))
     return patient

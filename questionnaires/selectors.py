@@ -13,12 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.utils import translation
 
 from patients.models import Assignment, AssignmentStatus, Patient
-from questionnaires.models import Option, Questionnaire, Response
+from questionnaires.models import Option, Questionnaire, Response, ScoreBand
 from questionnaires.scoring import Band, ItemRule, ScoringDefinition
 
 OPEN_STATUSES = (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED)
@@ -188,3 +190,26 @@ def questionnaire_scores(*, patient: Patient) -> list[dict[str, object]]:
         for response in responses_for_patient(patient=patient).order_by("submitted_at", "id")
         if response.score is not None
     ]
+
+
+def responses_for_review(
+    *, patients: QuerySet[Patient, Any], since: datetime, limit: int
+) -> list[Response]:
+    """Responses of ``patients`` submitted since ``since``, newest first, with the questionnaire
+    and the patient; ``band_label`` is the band's label in the active language (one query).
+    ``PATIENT_HOOKS["questionnaires_for_review"]``: the therapist's start page."""
+    band = ScoreBand.objects.filter(questionnaire=OuterRef("questionnaire"), code=OuterRef("band"))
+    responses: list[Any] = list(
+        Response.objects.filter(patient__in=patients, submitted_at__gte=since)
+        .annotate(
+            band_label_de=Subquery(band.values("label_de")[:1]),
+            band_label_en=Subquery(band.values("label_en")[:1]),
+        )
+        .select_related("patient__user", "questionnaire")
+        .order_by("-submitted_at", "-id")[:limit]
+    )
+    english = (translation.get_language() or "").startswith("en")
+    for response in responses:
+        labels = (response.band_label_en, response.band_label_de)
+        response.band_label = (labels[0] or labels[1]) if english else labels[1]
+    return responses

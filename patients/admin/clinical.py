@@ -32,9 +32,10 @@ from patients.models import (
     PhaseChange,
     PrescriptionItem,
     RedFlag,
-    RedFlagSign,
     SessionLog,
     SymptomReport,
+    flag_labels,
+    sign_labels,
 )
 from programs.admin import CachedChoicesMixin
 
@@ -102,18 +103,16 @@ def alert_details(alert) -> str | None:
     if alert.kind == FlagKind.RED_FLAG and isinstance(alert.details, list):
         return sign_labels(alert.details) or None
     if isinstance(alert.details, list):
-        return "; ".join(str(item) for item in alert.details) or None
+        return "; ".join(flag_labels(str(item) for item in alert.details)) or None
     return str(alert.details) if alert.details else None
 
 
-def sign_labels(codes) -> str:
-    labels = []
-    for code in codes:
-        try:
-            labels.append(str(RedFlagSign(code).label))
-        except ValueError:
-            labels.append(str(code))
-    return "; ".join(labels)
+class CallBackForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note on the call (optional)"),
+        max_length=services.CALL_BACK_NOTE_MAX,
+        required=False,
+    )
 
 
 class RedFlagStatusFilter(OpenFilter):
@@ -124,13 +123,21 @@ class RedFlagStatusFilter(OpenFilter):
 
 
 class ReadOnlyAdminMixin:
-    """Shown, not edited here: these rows are written by services (session log, screening)."""
+    """Shown, not edited here: these rows are written by services (session log, screening).
+    ``hidden_fields``: stored codes shown in words by a method field instead (never raw JSON)."""
+
+    hidden_fields: tuple[str, ...] = ()
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_exclude(self, request, obj=None):
+        return [*(super().get_exclude(request, obj) or ()), *self.hidden_fields]  # type: ignore[misc]
+
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields] + list(self.readonly_fields)
+        return [
+            field.name for field in self.model._meta.fields if field.name not in self.hidden_fields
+        ] + list(self.readonly_fields)
 
 
 @admin.register(Alert)
@@ -156,6 +163,7 @@ class AlertAdmin(
     ordering = [F("acknowledged_at").asc(nulls_first=True), RED_FLAG_FIRST, "-created_at", "-id"]
     actions = ["acknowledge"]
     readonly_fields = ["details_text"]
+    hidden_fields = ("details",)
 
     @admin.display(description=gettext_lazy("urgent"))
     def urgency(self, alert):
@@ -165,7 +173,7 @@ class AlertAdmin(
             '<strong class="urgent-marker" style="color: var(--error-fg, #ba2121)">'
             '<img src="{}" alt=""> {}</strong>',
             static("admin/img/icon-alert.svg"),
-            _("RED FLAG"),
+            _("Red flag"),
         )
 
     @admin.display(description=gettext_lazy("patient"), ordering="patient__user__last_name")
@@ -191,21 +199,70 @@ class AlertAdmin(
                 self.admin_site.admin_view(require_POST(self.acknowledge_view)),
                 name="patients_alert_acknowledge",
             ),
+            path(
+                "<path:object_id>/call-back/",
+                self.admin_site.admin_view(require_POST(self.call_back_view)),
+                name="patients_alert_call_back",
+            ),
             *super().get_urls(),
         ]
 
     def acknowledge_view(self, request, object_id):
-        """One alert acknowledged from the admin index's urgent box; back to where it was."""
+        """One alert acknowledged from the start page or the patient page; back to where it
+        was."""
         alert = self.get_object(request, object_id)  # 404 outside the user's patients
         if not self.has_change_permission(request, alert):
             raise PermissionDenied
         self._acknowledge(request, Alert.objects.filter(pk=alert.pk))
+        return HttpResponseRedirect(self._back(request))
+
+    def call_back_view(self, request, object_id):
+        """ "Call-back noted" from the start page: the therapist phoned the patient about this
+        alert (docs/clinical-safety.md, "Acknowledging an alert"); audited as a change."""
+        alert = self.get_object(request, object_id)  # 404 outside the user's patients
+        if not self.has_change_permission(request, alert):
+            raise PermissionDenied
+        form = CallBackForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    self.message_user(request, error, messages.ERROR)
+            return HttpResponseRedirect(self._back(request))
+        was_open = alert.acknowledged_at is None
+        services.alert_call_back_record(
+            alert=alert, called_back_by=request.user, note=form.cleaned_data["note"]
+        )
+        fields = ["called_back_at", "called_back_by", "call_back_note"]
+        if was_open:
+            fields += ["acknowledged_at", "acknowledged_by"]
+        audit_record_many(
+            user=request.user,
+            request=request,
+            accesses=[
+                Access(
+                    patient_id=alert.patient_id,
+                    action=AuditAction.CHANGE,
+                    obj_type=object_type(Alert),
+                    obj_id=str(alert.pk),
+                    fields=tuple(fields),
+                )
+            ],
+        )
+        self.message_user(
+            request,
+            _("Call-back noted for %(patient)s; the alert is acknowledged.")
+            % {"patient": alert.patient},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._back(request))
+
+    def _back(self, request) -> str:
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             back = reverse("admin:patients_alert_changelist")
-        return HttpResponseRedirect(back)
+        return back
 
     @admin.display(description=gettext_lazy("acknowledged"), boolean=True)
     def status(self, alert):
@@ -292,6 +349,9 @@ class SessionLogAdmin(
         "flagged",
         "reasons",
     ]
+    # The day opens the session; the patient's name links to the patient page (a link inside
+    # Django's row link would leave an empty link per row, axe "link-name").
+    list_display_links = ["local_date"]
     list_filter = ["flagged", ("local_date", admin.DateFieldListFilter), "phase"]
     list_select_related = ["patient__user", "phase", "next_day_check"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
@@ -299,6 +359,7 @@ class SessionLogAdmin(
     inlines = [ExerciseEntryInline, NextDayCheckInline]
     exclude = ["idempotency_key", "request_hash"]
     readonly_fields = ["reasons"]
+    hidden_fields = ("flag_reasons",)
 
     def get_readonly_fields(self, request, obj=None):
         hidden = {"idempotency_key", "request_hash"}
@@ -319,7 +380,7 @@ class SessionLogAdmin(
 
     @admin.display(description=gettext_lazy("flag reasons"))
     def reasons(self, session):
-        return ", ".join(str(reason) for reason in session.flag_reasons) or None
+        return "; ".join(flag_labels(session.flag_reasons)) or ""
 
 
 class PrescriptionItemForm(forms.ModelForm):
@@ -407,6 +468,7 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
         "phase_started_on",
         "start_date",
     ]
+    list_display_links = ["program"]  # the patient's name links to the patient page
     list_filter = ["status", "current_phase", "program"]
     list_select_related = ["patient__user", "program", "current_phase"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
@@ -500,6 +562,7 @@ class RedFlagAdmin(
     note on the patient page."""
 
     list_display = ["patient_name", "sign", "source", "recorded_at", "cleared_at"]
+    list_display_links = ["sign"]  # the patient's name links to the patient page
     list_filter = [RedFlagStatusFilter, "source", "sign"]
     list_select_related = ["patient__user"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
@@ -553,10 +616,12 @@ class SymptomReportAdmin(
         "flagged",
         "reasons",
     ]
+    list_display_links = ["reported_at"]  # the patient's name links to the patient page
     list_filter = ["flagged", ("local_date", admin.DateFieldListFilter)]
     list_select_related = ["patient__user"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
     readonly_fields = ["reasons"]
+    hidden_fields = ("flag_reasons",)
 
     def has_change_permission(self, request, obj=None):
         # The patient's own report: never edited.
@@ -568,10 +633,4 @@ class SymptomReportAdmin(
 
     @admin.display(description=gettext_lazy("flag reasons"))
     def reasons(self, report):
-        labels = []
-        for code in report.flag_reasons:
-            try:
-                labels.append(str(FlagKind(code).label))
-            except ValueError:
-                labels.append(str(code))
-        return ", ".join(labels) or None
+        return "; ".join(flag_labels(report.flag_reasons)) or ""

@@ -4,7 +4,6 @@ screening, red-flag clearance, assignment, phase and status changes. Each URL lo
 up through the admin's scoped queryset, so another therapist's patient answers 404."""
 
 import math
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,25 +25,15 @@ from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, S
 from patients.models import (
     Assignment,
     AssignmentStatus,
-    FlagKind,
     Patient,
     ScreeningPrompt,
+    flag_label,
 )
 
 # Symptom reports shown on the patient page, newest first; the full list is in their admin.
 SYMPTOM_REPORTS_SHOWN = 10
 # Open alerts shown on the patient page, red flags first; the rest are in the alert list.
 OPEN_ALERTS_SHOWN = 20
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
-
-def flag_label(code: str) -> "StrOrPromise":
-    try:
-        return FlagKind(code).label
-    except ValueError:
-        return code
 
 
 class PatientPageMixin(PrescriptionBuilderMixin):

@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from api.base import ApiMixin
 from patients import rules, services
 from patients.api.base import IsPatient, caller_patient
-from patients.models import AssignmentStatus, FlagKind, SymptomReport
+from patients.models import AssignmentStatus, SymptomReport
+from patients.models import flag_labels as models_flag_labels
 
 NOTES_MAX = SymptomReport._meta.get_field("notes").max_length
 PAUSED_TEXT = _("Your programme is paused: nothing is due until your therapist resumes it.")
@@ -89,7 +90,7 @@ def flag_advice(obj) -> list[dict]:
 
 def flag_labels(codes: Iterable[str]) -> list[str]:
     """A short label per flag reason code, in the request's language."""
-    return [str(FlagKind(code).label) if code in FlagKind else code for code in codes]
+    return models_flag_labels(codes)
 
 
 def practice() -> dict:

@@ -23,7 +23,12 @@ from patients.services.prescription import (
 )
 from patients.services.profile import patient_profile_update, patient_update
 from patients.services.reports import next_day_check_record, symptom_report_create
-from patients.services.safety import SESSION_RED_FLAGS, alerts_acknowledge
+from patients.services.safety import (
+    CALL_BACK_NOTE_MAX,
+    SESSION_RED_FLAGS,
+    alert_call_back_record,
+    alerts_acknowledge,
+)
 from patients.services.screening import red_flag_clear, screening_record
 from patients.services.sessions import (
     CLOCK_SKEW,
@@ -34,11 +39,13 @@ from patients.services.sessions import (
 )
 
 __all__ = [
+    "CALL_BACK_NOTE_MAX",
     "CLOCK_SKEW",
     "ENTRY_FIELDS",
     "ITEM_FIELDS",
     "SESSION_RED_FLAGS",
     "IdempotencyConflict",
+    "alert_call_back_record",
     "alerts_acknowledge",
     "assignment_advance",
     "assignment_complete",

@@ -101,6 +101,10 @@ def safety_answers(
     return answers, [SESSION_RED_FLAGS[name] for name, said_yes in answers.items() if said_yes]
 
 
+# The longest note a call-back takes (``Alert.call_back_note``).
+CALL_BACK_NOTE_MAX = 500
+
+
 def raise_alerts(
     *,
     patient: Patient,
@@ -147,3 +151,28 @@ def alerts_acknowledge(*, alerts: QuerySet[Alert], acknowledged_by: User) -> int
     return alerts.filter(acknowledged_at__isnull=True).update(
         acknowledged_at=timezone.now(), acknowledged_by=acknowledged_by
     )
+
+
+@transaction.atomic
+def alert_call_back_record(*, alert: Alert, called_back_by: User, note: str = "") -> Alert:
+    """ "Call-back noted": the therapist phoned the patient about ``alert``. The call is the
+    strongest acknowledgement there is, so an open alert is acknowledged with it (and is no
+    longer escalated); an acknowledged one keeps its acknowledgement and gains the call
+    (docs/clinical-safety.md, "Acknowledging an alert")."""
+    note = note.strip()
+    if len(note) > CALL_BACK_NOTE_MAX:
+        raise ValidationError(
+            {
+                "note": _("The note may have at most %(max)d characters.")
+                % {"max": CALL_BACK_NOTE_MAX}
+            }
+        )
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    now = timezone.now()
+    alert.called_back_at, alert.called_back_by, alert.call_back_note = now, called_back_by, note
+    fields = ["called_back_at", "called_back_by", "call_back_note"]
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, called_back_by
+        fields += ["acknowledged_at", "acknowledged_by"]
+    alert.save(update_fields=fields)
+    return alert

@@ -117,14 +117,14 @@ def test_therapist_screens_assigns_advances_and_sees_a_flagged_session(live_serv
         red_flag_leg_weakness=False,
     )
     page.goto(f"{live_server.url}/admin/")
-    urgent = page.locator("#urgent-alerts")
+    urgent = page.locator("#today-red-flags")
     expect(urgent).to_contain_text("Jonas Becker")
     expect(urgent).to_contain_text("Cauda equina: bladder or bowel dysfunction")
-    assert_axe_clean(page, "#urgent-alerts")
+    assert_axe_clean(page, "#today-red-flags")
     page.screenshot(path=SCREENSHOTS / "admin-urgent-red-flag.png", full_page=True)
-    # Acknowledged from the start page's box, the alert leaves it; the red flag stays open.
+    # Acknowledged from the start page, the alert leaves it; the red flag stays open.
     urgent.get_by_role("button", name="Acknowledge").click()
-    expect(page.locator("#urgent-alerts")).to_have_count(0)
+    expect(page.locator("#today-red-flags .today-row")).to_have_count(0)
     page.goto(live_server.url + reverse("admin:patients_patient_change", args=[patient.pk]))
 
     expect(page.locator("#safety-banner")).to_contain_text("stopped (red flag)")

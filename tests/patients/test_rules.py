@@ -784,7 +784,11 @@ def test_readiness_explains_itself():
         "Adherence over the last 14 days: 90 % (at least 80 % needed)."
     )
     assert messages[ReadinessCode.NO_RECENT_FLAG] == "2 flagged sessions in the last 7 days."
-    assert "-0.5" in messages[ReadinessCode.PAIN_NOT_RISING]
+    assert "\u22120.5 points" in messages[ReadinessCode.PAIN_NOT_RISING]  # a minus sign
+    with translation.override("de"):
+        german = next(r for r in result.reasons if r.code == ReadinessCode.PAIN_NOT_RISING)
+        # The same message object, read in German: the number in the German locale.
+        assert "\u22120,5 Punkte" in str(german.message)
 
 
 def test_readiness_says_when_there_is_too_little_pain_data():

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from patients import services
-from patients.models import Patient, RedFlagSign
+from patients.models import Alert, FlagKind, Patient, RedFlagSign
 from programs.models import DailyHabit, Program
 from questionnaires.models import Questionnaire
 from questionnaires.services import response_submit
@@ -119,6 +119,9 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
         pain=2,
         notes=f"ache {note}",
     )
+    # The therapist's note on a call about an alert is free text about the patient too.
+    alert = Alert.objects.create(patient=patient, kind=FlagKind.PAIN_HIGH)
+    services.alert_call_back_record(alert=alert, called_back_by=therapist, note=f"rang {note}")
     questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
     response_submit(
         patient=patient,

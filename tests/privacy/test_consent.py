@@ -216,7 +216,8 @@ def test_the_consent_history_in_the_admin_costs_the_same_queries_for_more_patien
                 therapist=therapist,
                 created_by=therapist,
             )
-        with django_assert_num_queries(10) as captured:  # with the audit INSERT
+        # with the audit INSERT and the header badge of open alerts
+        with django_assert_num_queries(11) as captured:
             response = admin_client_logged_in.get(url)
         assert response.status_code == 200
         counts.append(len(captured.captured_queries))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients import services as patient_services
 from patients.models import Alert, FlagKind
@@ -300,3 +300,18 @@ def test_urgent_emails_travel_on_their_own_queue(
     )
     services.enqueue_retry(tasks.send_delivery, failure)
     assert retried[0]["queue"] == settings.REMINDER_URGENT_QUEUE
+
+
+def test_the_same_day_alert_email_names_the_kind_in_words_in_german(
+    make_patient, therapist, published, django_capture_on_commit_callbacks, settings
+):
+    settings.LANGUAGE_CODE = "de"
+    patient = make_patient()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alerts_notify(alerts=_alerts(patient, FlagKind.NEXT_DAY_PAIN_HIGH))
+
+    (message,) = mail.outbox
+    with translation.override("de"):
+        label = str(FlagKind.NEXT_DAY_PAIN_HIGH.label)
+    assert label in message.body
+    assert "next_day_pain_high" not in message.body

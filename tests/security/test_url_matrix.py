@@ -195,7 +195,8 @@ EXPECTED.update(
 # Admin: the site's own pages.
 EXPECTED.update(
     {
-        "admin:index": STAFF,
+        "admin:index": STAFF,  # the therapist's start page ("Heute")
+        "admin:apps": STAFF,  # Django's list of apps, linked from the start page
         "admin:login": r(OK, OK, OK, INDEX, INDEX, INDEX),  # patients read "not authorised"
         "admin:logout": r(INDEX, INDEX, INDEX, 405, 405, 405),  # POST only
         "admin:two_factor": r(LOGIN, LOGIN, LOGIN, INDEX, INDEX, INDEX),  # verified: on to next
@@ -274,7 +275,8 @@ EXPECTED.update(
         "admin:patients_patient_prescription_remove": STAFF_POST,
         "admin:patients_patient_prescription_move": STAFF_POST,
         "admin:patients_patient_programme_pdf": STAFF_OWN,  # "Print programme", audited
-        "admin:patients_alert_acknowledge": STAFF_POST,  # the admin index's urgent box
+        "admin:patients_alert_acknowledge": STAFF_POST,  # start page and patient page
+        "admin:patients_alert_call_back": STAFF_POST,  # "call-back noted" on the start page
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
         "admin:auth_user_password_change": SUPERUSER,
         # a therapist may not read consent records; another's patient's record is not there

@@ -111,3 +111,14 @@ def test_the_therapist_opens_the_patients_page_in_the_admin(client, demo):
     assert page.status_code == 200
     assert demo.user.last_name in page.content.decode()
     assert demo.user.first_name in page.content.decode()
+
+
+def test_the_therapist_starts_on_the_start_page(client, demo):
+    therapist = get_user_model().objects.get(pk=demo.therapist.pk)
+    login_verified(client, therapist)
+
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'id="today-red-flags"' in page
+    assert 'id="today-ready"' in page
+    assert 'id="alert-badge"' in page
