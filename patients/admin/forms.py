@@ -124,6 +124,9 @@ class ScreeningForm(forms.Form):
 
 
 class AssignProgramForm(forms.Form):
-    program = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Program.objects.filter(is_active=True)
-    )
+    program = forms.ModelChoiceField(label=_("Programme"), queryset=Program.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # practice-wide programmes and the therapist's own, not another's (programs/rules.py)
+        self.fields["program"].queryset = Program.objects.for_user(user).filter(is_active=True)

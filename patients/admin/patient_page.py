@@ -109,7 +109,7 @@ class PatientPageMixin(_ModelAdmin):
                 (report, [flag_label(code) for code in report.flag_reasons])
                 for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]
             ],
-            "assign_form": AssignProgramForm(auto_id="id_assign_%s"),
+            "assign_form": AssignProgramForm(auto_id="id_assign_%s", user=request.user),
             "advance_form": ReasonForm(auto_id="id_advance_%s"),
             "regress_form": ReasonForm(auto_id="id_regress_%s"),
         }
@@ -307,7 +307,7 @@ class PatientPageMixin(_ModelAdmin):
 
     def assign_view(self, request, object_id):
         patient = self._patient_for_change(request, object_id)
-        form = AssignProgramForm(request.POST)
+        form = AssignProgramForm(request.POST, user=request.user)
         if not form.is_valid():
             self._form_error(request, form)
             return self._back(patient)
