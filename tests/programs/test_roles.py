@@ -371,3 +371,32 @@ def test_the_catalogue_has_no_api_write_route(therapist_client):
         response = therapist_client.post(url, {}, content_type="application/json")
         assert response.status_code == 405, url
     assert master().name_de == Program.objects.get(slug="master").name_de
+
+
+def test_the_assignment_list_filter_names_no_other_therapists_programme(
+    therapist_client, therapist, other_therapist
+):
+    others = program_copy(program=master(), owner=other_therapist)
+    PatientFactory(therapist=therapist)
+    foreign = PatientFactory(therapist=other_therapist)
+    patient_services.screening_record(patient=foreign, screened_by=other_therapist, signs=[])
+    patient_services.assignment_create(patient=foreign, program=others, created_by=other_therapist)
+
+    page = therapist_client.get(reverse("admin:patients_assignment_changelist"))
+
+    assert page.status_code == 200
+    assert others.name not in page.content.decode()
+
+
+def test_the_catalogue_snapshot_knows_a_therapists_copy(therapist):
+    from programs.catalogue import catalogue
+
+    before = catalogue("de")
+    copy = program_copy(program=master(), owner=therapist)
+
+    after = catalogue("de")
+
+    assert after is not before  # the copy bumped the catalogue revision
+    assert [habit.id for habit in after.habits_of(copy.pk)] == [
+        habit.id for habit in after.habits_of(master().pk)
+    ]
