@@ -1,17 +1,22 @@
-"""Catalogue admin: therapists edit phases, goals, exercises, habits and programmes in German and
-English, and copy the MASTER programme to adapt their own."""
+"""Catalogue admin: the practice admin edits phases, goals, exercises, habits and the
+practice-wide programmes in German and English; therapists read them, copy a programme into "my
+programmes" and edit their copies (programs/rules.py, docs/security.md "The catalogue")."""
 
 from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
-from programs import media, services
+from programs import media, rules, services
 from programs.models import (
     DailyHabit,
     Dosage,
@@ -64,8 +69,26 @@ class CachedChoicesMixin:
         return formfield
 
 
+class PracticeCatalogueAdmin(admin.ModelAdmin):
+    """A practice-wide part of the catalogue: every staff member with the view permission reads
+    it, only the practice admin adds, changes or deletes (programs/rules.py)."""
+
+    def has_add_permission(self, request):
+        return rules.can_edit_catalogue(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return rules.can_edit_catalogue(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return rules.can_edit_catalogue(request.user) and super().has_delete_permission(
+            request, obj
+        )
+
+
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(PracticeCatalogueAdmin):
     list_display = ["number", "name_de", "name_en"]
     list_display_links = ["number", "name_de"]
     search_fields = ["name_de", "name_en", "slug"]
@@ -73,7 +96,7 @@ class PhaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingGoal)
-class TrainingGoalAdmin(admin.ModelAdmin):
+class TrainingGoalAdmin(PracticeCatalogueAdmin):
     list_display = ["name_de", "name_en", "dosage_text", "frequency"]
     list_filter = ["frequency"]
     search_fields = ["name_de", "name_en", "slug"]
@@ -154,17 +177,17 @@ class ExerciseMediaInline(admin.StackedInline):
         return request.user.is_active and request.user.is_staff
 
     def has_add_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return rules.can_edit_catalogue(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return rules.can_edit_catalogue(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return rules.can_edit_catalogue(request.user)
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(PracticeCatalogueAdmin):
     list_display = ["name_de", "name_en", "phase", "goal", "order"]
     list_filter = ["phase", "goal"]
     list_select_related = ["phase", "goal"]
@@ -220,13 +243,35 @@ class ExerciseAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailyHabit)
-class DailyHabitAdmin(admin.ModelAdmin):
+class DailyHabitAdmin(PracticeCatalogueAdmin):
     list_display = ["name_de", "name_en", "times_per_day", "order"]
     search_fields = ["name_de", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_de"]}
 
 
-class ProgramPhaseInline(CachedChoicesMixin, admin.TabularInline):
+class ProgramPartInline(CachedChoicesMixin, admin.TabularInline):
+    """A programme's phases and exercises change with the programme, so whoever may change the
+    programme changes its rows (``obj`` is the programme; None on the add page)."""
+
+    def _may_edit(self, request, program) -> bool:
+        if program is None:
+            return rules.can_own_programs(request.user)
+        return rules.can_edit_program(request.user, program)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+
+class ProgramPhaseInline(ProgramPartInline):
     model = ProgramPhase
     extra = 0
     fields = ["phase", "min_days"]
@@ -264,7 +309,7 @@ class ProgramExerciseForm(forms.ModelForm):
         return data
 
 
-class ProgramExerciseInline(CachedChoicesMixin, admin.TabularInline):
+class ProgramExerciseInline(ProgramPartInline):
     model = ProgramExercise
     form = ProgramExerciseForm
     extra = 0
@@ -274,41 +319,133 @@ class ProgramExerciseInline(CachedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("phase", "exercise__goal")
 
 
+class OwnerFilter(admin.SimpleListFilter):
+    title = _("belongs to")
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("My programmes")), ("practice", _("Practice-wide"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(owner=request.user)
+        if self.value() == "practice":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    """Programmes: the practice-wide ones (the MASTER among them) are the practice admin's; a
+    therapist sees those and their own ("my programmes"), copies any of them and changes and
+    deletes only their own (programs/rules.py). Another therapist's programme is not there."""
+
     list_display = [
         "name_de",
         "name_en",
+        "belongs_to",
         "exercise_count",
         "copied_from",
         "is_active",
         "updated_at",
     ]
-    list_filter = ["is_active"]
-    list_select_related = ["copied_from"]
+    list_filter = [OwnerFilter, "is_active"]
+    list_select_related = ["copied_from", "owner"]
     search_fields = ["name_de", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_de"]}
     filter_horizontal = ["habits"]
     readonly_fields = ["copied_from", "created_at", "updated_at"]
     fieldsets = (
-        (None, {"fields": ("slug", ("name_de", "name_en"), "is_active")}),
+        (None, {"fields": ("slug", ("name_de", "name_en"), "owner", "is_active")}),
         (_("Description"), {"fields": (("description_de", "description_en"),)}),
         (_("Daily habits"), {"fields": ("habits",)}),
         (_("History"), {"fields": ("copied_from", "created_at", "updated_at")}),
     )
     inlines = [ProgramPhaseInline, ProgramExerciseInline]
-    actions = ["copy_programs"]
+    actions = ["copy_to_my_programs", "copy_for_practice"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_exercise_count=Count("program_exercises"))
+        return (
+            super()
+            .get_queryset(request)
+            .for_user(request.user)
+            .annotate(_exercise_count=Count("program_exercises"))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not rules.can_edit_catalogue(request.user):
+            fields.append("owner")  # a therapist's programmes are their own, always
+        return fields
+
+    def has_add_permission(self, request):
+        return rules.can_own_programs(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or rules.can_edit_program(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        # A therapist deletes one own programme at a time (its page's "Delete"); the bulk
+        # action, which sees no single programme, stays the practice admin's.
+        if obj is None or rules.can_edit_catalogue(request.user):
+            return super().has_delete_permission(request, obj)
+        return rules.can_edit_program(request.user, obj)
+
+    def has_catalogue_permission(self, request):
+        return rules.can_edit_catalogue(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if not change and not rules.can_edit_catalogue(request.user):
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("belongs to"), ordering="owner__username")
+    def belongs_to(self, program):
+        if program.owner is None:
+            return _("Practice-wide")
+        return program.owner.get_full_name() or program.owner.get_username()
 
     @admin.display(description=_("exercises"), ordering="_exercise_count")
     def exercise_count(self, program):
         return program._exercise_count
 
-    @admin.action(description=_("Copy the selected programmes"), permissions=["add"])
-    def copy_programs(self, request, queryset):
-        copies = [services.program_copy(program=program) for program in queryset]
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/copy/",
+                self.admin_site.admin_view(require_POST(self.copy_view)),
+                name="programs_program_copy",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_copy": self.has_add_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def copy_view(self, request, object_id):
+        """The change page's "Copy to my programmes" button: the copy opens for editing."""
+        program = self.get_object(request, unquote(object_id))  # None outside the user's scope
+        if program is None:
+            raise Http404
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        copy = self._copy(request, [program], owner=request.user)[0]
+        return HttpResponseRedirect(reverse("admin:programs_program_change", args=[copy.pk]))
+
+    @admin.action(description=_("Copy to my programmes"), permissions=["add"])
+    def copy_to_my_programs(self, request, queryset):
+        self._copy(request, queryset, owner=request.user)
+
+    @admin.action(description=_("Copy as practice-wide programmes"), permissions=["catalogue"])
+    def copy_for_practice(self, request, queryset):
+        self._copy(request, queryset, owner=None)
+
+    def _copy(self, request, programs, *, owner) -> list[Program]:
+        copies = [services.program_copy(program=program, owner=owner) for program in programs]
+        for copy in copies:
+            self.log_addition(request, copy, [{"added": {}}])
         self.message_user(
             request,
             ngettext(
@@ -319,3 +456,4 @@ class ProgramAdmin(admin.ModelAdmin):
             % {"count": len(copies), "names": ", ".join(copy.name for copy in copies)},
             messages.SUCCESS,
         )
+        return copies

@@ -4,7 +4,9 @@ The MASTER programme is loaded by a data migration; practices edit and copy it i
 """
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from programs.i18n import TranslatedField
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Frequency(models.TextChoices):
@@ -290,6 +296,18 @@ class DailyHabit(models.Model):
         return self.name
 
 
+class ProgramQuerySet(models.QuerySet["Program"]):
+    def for_user(self, user: "AbstractBaseUser | AnonymousUser") -> "ProgramQuerySet":
+        """The programmes a user sees and may assign: the practice-wide ones for everybody, a
+        therapist's own copies for that therapist alone, all of them for the practice admin
+        (docs/security.md, "The catalogue")."""
+        if getattr(user, "is_superuser", False) and user.is_active:
+            return self
+        if getattr(user, "is_staff", False) and user.is_active:
+            return self.filter(models.Q(owner__isnull=True) | models.Q(owner=user.pk))
+        return self.filter(owner__isnull=True)
+
+
 class Program(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     name_de = models.CharField(_("name (German)"), max_length=120)
@@ -304,6 +322,19 @@ class Program(models.Model):
         related_name="copies",
         verbose_name=_("copied from"),
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_programs",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("belongs to"),
+        help_text=_(
+            "Empty: a practice-wide programme, changed by the practice admin only. Otherwise "
+            "the therapist's own programme, which only they and the practice admin change."
+        ),
+    )
     habits = models.ManyToManyField(
         DailyHabit, blank=True, related_name="programs", verbose_name=_("daily habits")
     )
@@ -313,6 +344,8 @@ class Program(models.Model):
 
     name = TranslatedField()
     description = TranslatedField()
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_de"]

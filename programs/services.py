@@ -1,5 +1,7 @@
 """Writes to the catalogue."""
 
+from typing import TYPE_CHECKING
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -17,6 +19,9 @@ from programs.models import (
     ProgramPhase,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def program_exercise_dosage_from_goal(*, item: ProgramExercise, exercise: Exercise) -> None:
     """Give a programme item the default dose of its exercise's training goal."""
@@ -33,10 +38,12 @@ def _free_slug(base: str) -> str:
 
 
 @transaction.atomic
-def program_copy(*, program: Program) -> Program:
-    """Copy a programme with its phases, exercises, doses and habits, so a practice can adapt
-    its own version while the original stays as it is."""
+def program_copy(*, program: Program, owner: "User | None" = None) -> Program:
+    """Copy a programme with its phases, exercises, doses and habits, so a therapist (``owner``,
+    "my programmes") or the practice (no owner) can adapt its own version while the original
+    stays as it is."""
     copy = Program.objects.create(
+        owner=owner,
         slug=_free_slug(slugify(f"{program.slug}-copy")),
         name_de=f"{program.name_de} (Kopie)",
         name_en=f"{program.name_en} (copy)" if program.name_en else "",

@@ -469,7 +469,8 @@ class AssignmentAdmin(AuditedAdminMixin, TherapistScopedAdminMixin, admin.ModelA
         "start_date",
     ]
     list_display_links = ["program"]  # the patient's name links to the patient page
-    list_filter = ["status", "current_phase", "program"]
+    # programmes of the user's own assignments only: not another therapist's programme names
+    list_filter = ["status", "current_phase", ("program", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["patient__user", "program", "current_phase"]
     search_fields = ["patient__user__first_name", "patient__user__last_name"]
     fields = readonly_fields = (

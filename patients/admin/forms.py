@@ -134,9 +134,7 @@ class AssignProgramForm(forms.Form):
     refuses a later start without a reason, and any start without a recent screening or with
     an open red flag."""
 
-    program = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Program.objects.filter(is_active=True)
-    )
+    program = forms.ModelChoiceField(label=_("Programme"), queryset=Program.objects.none())
     start_phase = forms.TypedChoiceField(
         label=_("Start in phase"),
         coerce=int,
@@ -154,8 +152,10 @@ class AssignProgramForm(forms.Form):
         help_text=_("Required when the programme does not start in the first phase."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # practice-wide programmes and the therapist's own, not another's (programs/rules.py)
+        self.fields["program"].queryset = Program.objects.for_user(user).filter(is_active=True)
         self.fields["start_phase"].choices = [
             (phase.number, str(phase)) for phase in Phase.objects.order_by("number")
         ]

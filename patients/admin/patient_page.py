@@ -96,7 +96,7 @@ class PatientPageMixin(PrescriptionBuilderMixin):
                 for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]
             ],
             **self.builder_context(request, patient, overview),
-            "assign_form": AssignProgramForm(auto_id="id_assign_%s"),
+            "assign_form": AssignProgramForm(auto_id="id_assign_%s", user=request.user),
             "advance_form": ReasonForm(auto_id="id_advance_%s"),
             "regress_form": ReasonForm(auto_id="id_regress_%s"),
         }
@@ -294,7 +294,7 @@ class PatientPageMixin(PrescriptionBuilderMixin):
 
     def assign_view(self, request, object_id):
         patient = self._patient_for_change(request, object_id)
-        form = AssignProgramForm(request.POST)
+        form = AssignProgramForm(request.POST, user=request.user)
         if not form.is_valid():
             self._form_error(request, form)
             return self._back(patient)

@@ -108,9 +108,18 @@ class ScopedPatientField(serializers.PrimaryKeyRelatedField):
         return Patient.objects.for_user(self.context["request"].user)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class AssignableProgramField(serializers.PrimaryKeyRelatedField):
+    """An active programme the caller may assign: practice-wide or their own (programs/rules.py);
+    another therapist's answers "does not exist"."""
+
+    def get_queryset(self):
+        return Program.objects.for_user(self.context["request"].user).filter(is_active=True)
+
+
 class AssignmentCreateSerializer(serializers.Serializer):
     patient = ScopedPatientField()
-    program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.filter(is_active=True))
+    program = AssignableProgramField()
     start_date = serializers.DateField(
         required=False, help_text="Defaults to today in the patient's time zone."
     )

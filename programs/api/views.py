@@ -1,5 +1,7 @@
 """The catalogue over the API: read-only, open to every caller. It holds no personal data (the
-same exercise descriptions a practice hands out on paper), so an app can show it before login."""
+same exercise descriptions a practice hands out on paper), so an app can show it before login.
+A therapist's own programmes are listed to that therapist only. The catalogue is written in the
+admin alone (programs/rules.py): there is no write route here."""
 
 from django_filters import rest_framework as filters
 from rest_framework import permissions, viewsets
@@ -51,3 +53,7 @@ class ProgramViewSet(CatalogueViewSet):
 
     queryset = selectors.program_list()
     serializer_class = serializers.ProgramSerializer
+
+    def get_queryset(self):
+        # practice-wide programmes for everyone; a therapist's own copies for that therapist
+        return super().get_queryset().for_user(self.request.user)

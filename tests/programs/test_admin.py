@@ -89,12 +89,13 @@ def test_copy_action_creates_an_editable_copy(admin_client_logged_in):
 
     response = admin_client_logged_in.post(
         reverse("admin:programs_program_changelist"),
-        {"action": "copy_programs", admin.helpers.ACTION_CHECKBOX_NAME: [master.pk]},
+        {"action": "copy_to_my_programs", admin.helpers.ACTION_CHECKBOX_NAME: [master.pk]},
         follow=True,
     )
 
     copy = Program.objects.get(copied_from=master)
     assert response.status_code == 200
+    assert copy.owner.username == "admin" or copy.owner.is_superuser
     assert copy.program_exercises.count() == 7
     assert "Kopie" in copy.name_de
     assert [str(m) for m in response.context["messages"]] == [

@@ -43,6 +43,7 @@ from patients.models import (
     SymptomReport,
 )
 from programs.models import DailyHabit, Exercise, Phase, Program, TrainingGoal
+from programs.services import program_copy
 from questionnaires.models import Item, Questionnaire
 from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
 from reminders.services import calendar_token_rotate
@@ -231,10 +232,12 @@ ADMIN_MODELS = {
     "auth.group": (SUPERUSER, SUPERUSER, SUPERUSER, SUPERUSER),
     "auth.user": (SUPERUSER, SUPERUSER, SUPERUSER, SUPERUSER),
     "tokens.apitoken": (SUPERUSER, NOBODY, SUPERUSER, SUPERUSER),
-    "programs.phase": (STAFF, STAFF, STAFF, SUPERUSER),
-    "programs.traininggoal": (STAFF, STAFF, STAFF, SUPERUSER),
-    "programs.exercise": (STAFF, STAFF, STAFF, SUPERUSER),
-    "programs.dailyhabit": (STAFF, STAFF, STAFF, SUPERUSER),
+    # the practice-wide catalogue: therapists read it (a read-only change page), the practice
+    # admin writes it; a therapist adds programmes of their own (CATALOGUE_WRITES below)
+    "programs.phase": (STAFF, SUPERUSER, STAFF, SUPERUSER),
+    "programs.traininggoal": (STAFF, SUPERUSER, STAFF, SUPERUSER),
+    "programs.exercise": (STAFF, SUPERUSER, STAFF, SUPERUSER),
+    "programs.dailyhabit": (STAFF, SUPERUSER, STAFF, SUPERUSER),
     "programs.program": (STAFF, STAFF, STAFF, SUPERUSER),
     "patients.alert": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
     "patients.sessionlog": (STAFF, NOBODY, STAFF_OWN, OWN_SUPERUSER),
@@ -278,6 +281,7 @@ EXPECTED.update(
         "admin:patients_alert_acknowledge": STAFF_POST,  # start page and patient page
         "admin:patients_alert_call_back": STAFF_POST,  # "call-back noted" on the start page
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
+        "admin:programs_program_copy": STAFF_POST,  # "Copy to my programmes"
         "admin:auth_user_password_change": SUPERUSER,
         # a therapist may not read consent records; another's patient's record is not there
         "admin:privacy_consentrecord_history": r(LOGIN, LOGIN, LOGIN, 403, INDEX, OK),
@@ -343,6 +347,9 @@ class Objects:
         self.habit = DailyHabit.objects.first()
         self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
         self.token, _secret = token_create(user=patient.user)
+        self.own_program = program_copy(
+            program=Program.objects.get(slug="master"), owner=world.therapist
+        )
         calendar_token_rotate(patient=patient)
         confirmed_device(world.therapist)
         self._extra_admin_objects()
@@ -591,3 +598,41 @@ def test_api_object_actions_answer_404_for_others(key, role, objects, clients, d
     response = clients[role].post(url, {}, content_type="application/json")
 
     assert outcome(response) == WRITES[key][role], response.content
+
+
+# POST with an empty body to the catalogue's change and delete pages: only the practice admin
+# writes the practice-wide catalogue (403 for therapists, POST as GET), while the therapist's own
+# programme ("my programmes") is theirs to change and delete and not there for another therapist
+# (INDEX on its change page; 403 on its delete page, as for any id a therapist may not delete,
+# so neither tells whether it exists). An empty POST writes nothing: the change form is invalid,
+# a delete is not confirmed.
+PRACTICE_WIDE = r(LOGIN, LOGIN, LOGIN, 403, 403, OK)
+CATALOGUE_WRITES = {
+    (page, name): PRACTICE_WIDE
+    for name in ("phase", "traininggoal", "exercise", "dailyhabit", "program")  # the MASTER
+    for page in ("change", "delete")
+} | {
+    # the therapist's copy of the MASTER
+    ("change", "own program"): r(LOGIN, LOGIN, LOGIN, OK, INDEX, OK),
+    ("delete", "own program"): r(LOGIN, LOGIN, LOGIN, OK, 403, OK),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page, name", list(CATALOGUE_WRITES))
+def test_only_the_practice_admin_writes_the_practice_wide_catalogue(
+    page, name, role, objects, clients, db
+):
+    model = {"own program": Program}.get(name) or next(
+        model
+        for model in (Phase, TrainingGoal, Exercise, DailyHabit, Program)
+        if model._meta.model_name == name
+    )
+    pk = objects.own_program.pk if name == "own program" else objects.admin_object_id(model)
+    url = f"/admin/programs/{model._meta.model_name}/{pk}/{page}/"
+    before = model.objects.filter(pk=pk).values().get()
+
+    response = clients[role].post(url, {})
+
+    assert outcome(response) == CATALOGUE_WRITES[page, name][role], response.status_code
+    assert model.objects.filter(pk=pk).values().get() == before
