@@ -447,6 +447,7 @@ PATIENT_HOOKS = {
     "questionnaire_scores": "questionnaires.selectors.questionnaire_scores",
     "questionnaires_due": "questionnaires.views.due_for",
     "questionnaire_score_series": "questionnaires.views.score_series",
+    "questionnaire_requests": "questionnaires.selectors.requests_for_patient",
     "calendar_url": "reminders.services.calendar_url",
     "calendar_token_rotate": "reminders.services.calendar_token_rotate",
 }

@@ -22,6 +22,7 @@ from audit.services import audit_record
 from patients import programme_pdf, rules, selectors, services
 from patients.admin import actions, clinical, safety
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
+from patients.hooks import hook
 from patients.models import (
     Assignment,
     AssignmentStatus,
@@ -109,6 +110,8 @@ class PatientPageMixin(_ModelAdmin):
                 (report, [flag_label(code) for code in report.flag_reasons])
                 for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]
             ],
+            # Questionnaires sent on demand (questionnaires app, through PATIENT_HOOKS).
+            "questionnaire_requests": hook("questionnaire_requests")(patient=patient),
             "assign_form": AssignProgramForm(auto_id="id_assign_%s"),
             "advance_form": ReasonForm(auto_id="id_advance_%s"),
             "regress_form": ReasonForm(auto_id="id_regress_%s"),

@@ -44,6 +44,7 @@ from patients.models import (
 )
 from programs.models import DailyHabit, Exercise, Phase, Program, TrainingGoal
 from questionnaires.models import Item, Questionnaire
+from questionnaires.services import questionnaire_request_create
 from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import ROLES
@@ -166,6 +167,8 @@ EXPECTED.update(
         "questionnaire-list": API_ALL,
         "questionnaire-due": r(401, OK, OK, 403, 403, 403),  # the calling patient's
         "questionnaire-detail": API_ALL,
+        # a patient's questionnaire requests: listed in scope; sent by therapists (POST)
+        "patient-questionnaire-requests": API_OWN,
         "habit-list": r(401, OK, OK, 400, 400, 400),  # staff must name the patient
         "habit-tick": r(401, 405, 405, 405, 405, 405),  # POST only (and for patients only)
         "habit-untick": r(401, 405, 405, 405, 405, 405),
@@ -265,6 +268,13 @@ EXPECTED.update(
         "admin:patients_patient_pause": STAFF_POST,
         "admin:patients_patient_resume": STAFF_POST,
         "admin:patients_patient_programme_pdf": STAFF_OWN,  # "Print programme", audited
+        # "See as patient": read-only portal pages of the patient, audited
+        "admin:patients_patient_preview_today": STAFF_OWN,
+        "admin:patients_patient_preview_session": STAFF_OWN,
+        "admin:patients_patient_preview_progress": STAFF_OWN,
+        # "Send questionnaire": the form (GET) for one's own patient; cancelling is POST only
+        "admin:questionnaires_questionnaire_send": STAFF_OWN,
+        "admin:questionnaires_questionnaire_request_cancel": STAFF_POST,
         "admin:patients_alert_acknowledge": STAFF_POST,  # the admin index's urgent box
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
         "admin:auth_user_password_change": SUPERUSER,
@@ -284,6 +294,7 @@ WRITES = {
     "habit-tick": r(401, OK, OK, 403, 403, 403),  # a habit of the programme both patients follow
     "patient-screenings": r(401, 403, 403, 400, 404, 400),
     "red-flag-clear": r(401, 403, 403, 400, 404, 400),
+    "patient-questionnaire-requests": r(401, 403, 403, 400, 404, 400),
 }
 
 
@@ -328,6 +339,9 @@ class Objects:
         self.next_day_check = NextDayCheck.objects.filter(session__patient=patient).first()
         self.habit = DailyHabit.objects.first()
         self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
+        self.questionnaire_request = questionnaire_request_create(
+            patient=patient, questionnaire=self.questionnaire, requested_by=world.therapist
+        )
         self.token, _secret = token_create(user=patient.user)
         calendar_token_rotate(patient=patient)
         confirmed_device(world.therapist)
@@ -406,6 +420,10 @@ class Objects:
             values["id"] = patient.user.pk
         if "flag_id" in names:
             values["flag_id"] = self.red_flag.pk
+        if "patient_id" in names:
+            values["patient_id"] = patient.pk
+        if "request_id" in names:
+            values["request_id"] = self.questionnaire_request.pk
         if "content_type_id" in names:
             values["content_type_id"] = ContentType.objects.get_for_model(Patient).pk
         if "app_label" in names:
