@@ -74,7 +74,8 @@ class QuestionnaireRequestAdminMixin(_ModelAdmin):
         patient = self._patient(request, patient_id)
         today = patient_rules.local_day(timezone.now(), patient.time_zone)
         form = QuestionnaireRequestForm(
-            request.POST or None, initial={"due_on": today, "remind": False}
+            request.POST if request.method == "POST" else None,
+            initial={"due_on": today, "remind": False},
         )
         status = 200
         if request.method == "POST":

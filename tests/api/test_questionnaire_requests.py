@@ -111,9 +111,7 @@ def test_inactive_and_duplicate_questionnaires_are_refused(call, world, odi):
     assert QuestionnaireRequest.objects.count() == 1
 
 
-@pytest.mark.parametrize(
-    ("role", "status"), [(PATIENT, 403), (OTHER_THERAPIST, 404), (ADMIN, 201)]
-)
+@pytest.mark.parametrize(("role", "status"), [(PATIENT, 403), (OTHER_THERAPIST, 404), (ADMIN, 201)])
 def test_who_may_send(call, world, odi, role, status):
     answer = call(role, "post", url(world.patient), {"questionnaire": odi.pk})
 
@@ -129,9 +127,7 @@ def test_the_list_is_scoped_and_shows_what_became_of_each(call, world, odi):
     questionnaire_request_create(
         patient=world.patient, questionnaire=odi, requested_by=world.therapist
     )
-    response = response_submit(
-        patient=world.patient, questionnaire=nrs, answers=full_answers(nrs)
-    )
+    response = response_submit(patient=world.patient, questionnaire=nrs, answers=full_answers(nrs))
 
     mine = call(PATIENT, "get", url(world.patient))
     theirs = call(THERAPIST, "get", url(world.patient))

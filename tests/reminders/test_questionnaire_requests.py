@@ -77,9 +77,7 @@ def test_patients_without_a_programme_are_reminded_too(therapist):
 
 
 def test_quiet_hours_and_opting_out_hold(make_patient):
-    quiet = make_patient(
-        reminder_time=time(18), start=BETWEEN_WINDOWS, quiet_hours_start=time(17)
-    )
+    quiet = make_patient(reminder_time=time(18), start=BETWEEN_WINDOWS, quiet_hours_start=time(17))
     request(quiet)
     opted_out = make_patient(reminder_time=time(18), start=BETWEEN_WINDOWS, reminder_opt_out=True)
     request(opted_out)
@@ -87,9 +85,7 @@ def test_quiet_hours_and_opting_out_hold(make_patient):
     assert questionnaire_reminders(SIX_PM_BERLIN) == []
 
 
-def test_a_missed_reminder_time_goes_at_the_next_one_but_not_a_week_later(
-    patient, make_patient
-):
+def test_a_missed_reminder_time_goes_at_the_next_one_but_not_a_week_later(patient, make_patient):
     request(patient, due_on=DAY - timedelta(days=1))
     old = make_patient(reminder_time=time(18), start=BETWEEN_WINDOWS)
     request(old, due_on=DAY - timedelta(days=7))
