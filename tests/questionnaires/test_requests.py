@@ -212,9 +212,13 @@ def test_the_patient_sees_the_request_due_and_answering_fulfils_it(patient_clien
 
 
 def test_a_scheduled_and_requested_answer_counts_for_both(client, nrs):
-    patient = factories.assigned_patient(days_ago=0, username="carl")
+    patient = factories.assigned_patient(days_ago=0, username="carl", language="en")
     client.force_login(patient.user)
     sent = send(patient, nrs)
+    page = client.get(reverse("portal:questionnaires"))
+    [listed] = [d for d in page.context["due"] if d.questionnaire == nrs]
+    assert (listed.due_week, listed.request.pk) == (0, sent.pk)
+    assert "asks you to fill this in by" in page.content.decode()
 
     client.post(reverse("portal:questionnaire_fill", args=[nrs.slug]), {"pain-average-week": "2"})
 
