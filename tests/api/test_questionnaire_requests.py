@@ -186,3 +186,15 @@ def test_the_schema_documents_the_endpoint():
     assert set(operations) >= {"get", "post"}
     assert "201" in operations["post"]["responses"]
     assert "questionnaires" in operations["post"]["tags"]
+
+
+def test_the_patient_finds_the_request_in_due(call, world, odi):
+    sent = questionnaire_request_create(
+        patient=world.patient, questionnaire=odi, requested_by=world.therapist
+    )
+
+    due = call(PATIENT, "get", "/api/v1/questionnaires/due/").json()
+
+    rows = {row["slug"]: row for row in due}
+    assert rows["disability-index"]["request"] == sent.pk
+    assert all(row["request"] is None for slug, row in rows.items() if slug != "disability-index")
