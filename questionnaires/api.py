@@ -279,7 +279,7 @@ class QuestionnaireRequestViewSet(AuditedViewSetMixin, ApiMixin, viewsets.Generi
     filter_backends = []
 
     def get_permissions(self):
-        if self.action == "create":
+        if self.action in ("create", "cancel"):
             return [*super().get_permissions(), IsTherapist()]
         return super().get_permissions()
 
@@ -320,6 +320,15 @@ class QuestionnaireRequestViewSet(AuditedViewSetMixin, ApiMixin, viewsets.Generi
         sent = self.get_queryset().get(pk=sent.pk)
         return Response(QuestionnaireRequestSerializer(sent).data, status=201)
 
+    @extend_schema(request=None, responses={200: QuestionnaireRequestSerializer})
+    def cancel(self, request, pk=None, request_id=None):
+        """Withdraw an open request (therapists): it is no longer due and no reminder goes out
+        for it. 400 when it is already answered or cancelled."""
+        sent = get_object_or_404(self.get_queryset(), patient=self._patient(), pk=request_id)
+        sent = questionnaire_services.questionnaire_request_cancel(request=sent)
+        self.audit_write(AuditAction.CHANGE, sent, fields=("cancelled_at",))
+        return Response(QuestionnaireRequestSerializer(sent).data)
+
 
 router = SimpleRouter()
 # Responses first: "questionnaires/responses/" is not a questionnaire's slug.
@@ -334,6 +343,11 @@ urlpatterns = [
         "patients/<int:pk>/questionnaire-requests/",
         QuestionnaireRequestViewSet.as_view({"get": "list", "post": "create"}),
         name="patient-questionnaire-requests",
+    ),
+    path(
+        "patients/<int:pk>/questionnaire-requests/<int:request_id>/cancel/",
+        QuestionnaireRequestViewSet.as_view({"post": "cancel"}),
+        name="patient-questionnaire-request-cancel",
     ),
     *router.urls,
 ]

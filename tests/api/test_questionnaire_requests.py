@@ -198,3 +198,28 @@ def test_the_patient_finds_the_request_in_due(call, world, odi):
     rows = {row["slug"]: row for row in due}
     assert rows["disability-index"]["request"] == sent.pk
     assert all(row["request"] is None for slug, row in rows.items() if slug != "disability-index")
+
+
+def cancel_url(sent):
+    return f"{url(sent.patient)}{sent.pk}/cancel/"
+
+
+def test_a_therapist_cancels_an_open_request(call, world, odi):
+    sent = questionnaire_request_create(
+        patient=world.patient, questionnaire=odi, requested_by=world.therapist
+    )
+
+    refused = [call(role, "post", cancel_url(sent)) for role in (PATIENT, OTHER_THERAPIST)]
+    answer = call(THERAPIST, "post", cancel_url(sent))
+    again = call(THERAPIST, "post", cancel_url(sent))
+
+    assert [r.status_code for r in refused] == [403, 404]
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "cancelled"
+    assert again.status_code == 400
+    sent.refresh_from_db()
+    assert sent.cancelled_at is not None
+    entry = AuditEntry.objects.get(action=AuditAction.CHANGE, object_id=str(sent.pk))
+    assert entry.fields == ["cancelled_at"]
+    other = call(THERAPIST, "post", f"{url(world.other_patient)}{sent.pk}/cancel/")
+    assert other.status_code == 404  # the request belongs to another patient
