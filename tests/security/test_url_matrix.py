@@ -169,7 +169,7 @@ EXPECTED.update(
         "questionnaire-detail": API_ALL,
         # a patient's questionnaire requests: listed in scope; sent by therapists (POST)
         "patient-questionnaire-requests": API_OWN,
-        "patient-questionnaire-request-cancel": r(401, 403, 403, 405, 405, 405),  # POST only
+        "patient-questionnaire-request-cancel": r(401, 405, 405, 405, 405, 405),  # POST only
         "habit-list": r(401, OK, OK, 400, 400, 400),  # staff must name the patient
         "habit-tick": r(401, 405, 405, 405, 405, 405),  # POST only (and for patients only)
         "habit-untick": r(401, 405, 405, 405, 405, 405),
