@@ -448,6 +448,7 @@ PATIENT_HOOKS = {
     "questionnaires_for_review": "questionnaires.selectors.responses_for_review",
     "questionnaires_due": "questionnaires.views.due_for",
     "questionnaire_score_series": "questionnaires.views.score_series",
+    "questionnaire_requests": "questionnaires.selectors.requests_for_patient",
     "calendar_url": "reminders.services.calendar_url",
     "calendar_token_rotate": "reminders.services.calendar_token_rotate",
 }

@@ -74,6 +74,7 @@ EXPORT_SCHEMA = build_object_type(
                 "alerts",
                 "habit_checks",
                 "questionnaire_responses",
+                "questionnaire_requests",
                 "reminder_deliveries",
                 "api_tokens",
             ),

@@ -33,7 +33,7 @@ from patients.models import (
 )
 from privacy.models import ConsentRecord
 from programs.models import Dosage
-from questionnaires.models import Answer, Response
+from questionnaires.models import Answer, QuestionnaireRequest, Response
 from reminders.models import Delivery
 from tokens.models import ApiToken
 
@@ -235,7 +235,7 @@ def _questionnaires(patient: Patient) -> list[dict[str, Any]]:
 
 def patient_export(*, patient_id: int, now: datetime | None = None) -> dict[str, Any]:
     """All data stored about one patient, as a JSON-ready document (dates still Python objects;
-    ``privacy.export.export_json`` writes it). 15 queries, whatever the history."""
+    ``privacy.export.export_json`` writes it). 16 queries, whatever the history."""
     patient = Patient.objects.select_related("user", "therapist").get(pk=patient_id)
     with translation.override(patient.language):
         return {
@@ -319,6 +319,22 @@ def patient_export(*, patient_id: int, now: datetime | None = None) -> dict[str,
                 .order_by("day", "habit__order", "pk")
             ],
             "questionnaire_responses": _questionnaires(patient),
+            # Questionnaires the therapist sent outside the schedule (no free text in them).
+            "questionnaire_requests": [
+                {
+                    "questionnaire": request.questionnaire.slug,
+                    "title": request.questionnaire.title,
+                    "requested_at": request.requested_at,
+                    "due_on": request.due_on,
+                    "remind": request.remind,
+                    "answered_at": request.answered_at,
+                    "response": request.response_id,
+                    "cancelled_at": request.cancelled_at,
+                }
+                for request in QuestionnaireRequest.objects.filter(patient=patient)
+                .select_related("questionnaire")
+                .order_by("requested_at", "pk")
+            ],
             "reminder_deliveries": [
                 {
                     "day": delivery.day,

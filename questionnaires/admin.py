@@ -20,6 +20,7 @@ from patients.models import Patient
 from questionnaires import fhir, scoring, selectors, services
 from questionnaires.forms import FhirImportForm
 from questionnaires.models import Answer, Item, Option, Questionnaire, Response, ScoreBand
+from questionnaires.request_admin import QuestionnaireRequestAdminMixin
 
 
 class ItemInline(admin.TabularInline):
@@ -45,7 +46,7 @@ class ScoreBandInline(admin.TabularInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(admin.ModelAdmin):
+class QuestionnaireAdmin(QuestionnaireRequestAdminMixin, admin.ModelAdmin):
     list_display = [
         "title_de",
         "slug",

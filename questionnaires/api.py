@@ -2,6 +2,8 @@
 patients' responses with their computed scores. Scores come from ``questionnaires.services``."""
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -9,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from api.base import ApiMixin, IdFilter
+from api.base import ApiMixin, IdFilter, IsTherapist
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
 from patients.api.assignments import ScopedPatientField
@@ -17,7 +19,7 @@ from patients.api.base import IsPatient, caller_patient, patient_day, scoped_pat
 from patients.models import Patient
 from questionnaires import selectors as questionnaire_selectors
 from questionnaires import services as questionnaire_services
-from questionnaires.models import Answer, Item, Questionnaire, ScoreBand
+from questionnaires.models import Answer, Item, Questionnaire, QuestionnaireRequest, ScoreBand
 from questionnaires.models import Response as QuestionnaireResponse
 
 
@@ -74,9 +76,19 @@ class DueSerializer(serializers.Serializer):
     questionnaire = serializers.IntegerField(source="questionnaire.pk")
     slug = serializers.CharField(source="questionnaire.slug")
     title = serializers.CharField(source="questionnaire.title")
-    due_week = serializers.IntegerField()
+    due_week = serializers.IntegerField(
+        allow_null=True, help_text="The schedule week; null when only sent on demand."
+    )
     opens_on = serializers.DateField()
-    closes_on = serializers.DateField(help_text="Last day, inclusive.")
+    closes_on = serializers.DateField(
+        help_text="Last day, inclusive; for a request its due date (it stays open after it)."
+    )
+    request = serializers.IntegerField(
+        source="request.pk",
+        allow_null=True,
+        default=None,
+        help_text="The therapist's request this answers, if one is open.",
+    )
 
 
 @extend_schema(tags=["questionnaires"])
@@ -97,13 +109,10 @@ class QuestionnaireViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     def due(self, request):
         """What the signed-in patient should fill in today (baseline, week 4, week 12 …)."""
         patient = caller_patient(request.user)
-        start = questionnaire_selectors.program_start(patient)
-        due = (
-            []
-            if start is None
-            else questionnaire_selectors.due_questionnaires(
-                patient=patient, today=patient_day(patient), program_start=start
-            )
+        due = questionnaire_selectors.due_with_requests(
+            patient=patient,
+            today=patient_day(patient),
+            program_start=questionnaire_selectors.program_start(patient),
         )
         return Response(DueSerializer(due, many=True).data)
 
@@ -219,6 +228,108 @@ class ResponseViewSet(
         return Response(ResponseSerializer(response).data, status=201)
 
 
+class QuestionnaireRequestSerializer(serializers.ModelSerializer):
+    questionnaire_slug = serializers.CharField(source="questionnaire.slug")
+    questionnaire_title = serializers.CharField(source="questionnaire.title")
+    status = serializers.SerializerMethodField(help_text="open, answered or cancelled.")
+
+    class Meta:
+        model = QuestionnaireRequest
+        fields = [
+            "id",
+            "patient",
+            "questionnaire",
+            "questionnaire_slug",
+            "questionnaire_title",
+            "requested_by",
+            "requested_at",
+            "due_on",
+            "remind",
+            "status",
+            "answered_at",
+            "response",
+            "cancelled_at",
+        ]
+
+    def get_status(self, request) -> str:
+        if request.answered_at is not None:
+            return "answered"
+        return "cancelled" if request.cancelled_at is not None else "open"
+
+
+class QuestionnaireRequestCreateSerializer(serializers.Serializer):
+    questionnaire = serializers.PrimaryKeyRelatedField(queryset=Questionnaire.objects.all())
+    due_on = serializers.DateField(
+        required=False,
+        help_text="The day to answer by: today (the default, in the patient's time zone) to "
+        "60 days ahead.",
+    )
+    remind = serializers.BooleanField(
+        default=False, help_text="One reminder at the patient's reminder time on the due day."
+    )
+
+
+@extend_schema(tags=["questionnaires"])
+class QuestionnaireRequestViewSet(AuditedViewSetMixin, ApiMixin, viewsets.GenericViewSet):
+    """Questionnaires sent to one patient outside the schedule (docs/product.md,
+    "Questionnaires on demand"), newest first. The patient sees a request as due until they
+    answer it, which fulfils it."""
+
+    serializer_class = QuestionnaireRequestSerializer
+    filter_backends = []
+
+    def get_permissions(self):
+        if self.action in ("create", "cancel"):
+            return [*super().get_permissions(), IsTherapist()]
+        return super().get_permissions()
+
+    def _patient(self):
+        return get_object_or_404(Patient.objects.for_user(self.request.user), pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return (
+            QuestionnaireRequest.objects.filter(
+                patient__in=Patient.objects.for_user(self.request.user)
+            )
+            .select_related("questionnaire")
+            .order_by("-requested_at", "-id")
+        )
+
+    def list(self, request, pk=None):
+        """The patient's requests, open and closed."""
+        patient = self._patient()
+        page = self.paginate_queryset(self.get_queryset().filter(patient=patient))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        request=QuestionnaireRequestCreateSerializer,
+        responses={201: QuestionnaireRequestSerializer},
+    )
+    def create(self, request, pk=None):
+        """Send a questionnaire in use to the patient now (therapists). 400 for a due date in
+        the past or more than 60 days ahead, a questionnaire no longer in use, or one that is
+        already open for the patient."""
+        patient = self._patient()
+        serializer = QuestionnaireRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # A refusal of the service answers 400 through api.errors.
+        sent = questionnaire_services.questionnaire_request_create(
+            patient=patient, requested_by=request.user, **serializer.validated_data
+        )
+        self.audit_write(AuditAction.ADD, sent)
+        sent = self.get_queryset().get(pk=sent.pk)
+        return Response(QuestionnaireRequestSerializer(sent).data, status=201)
+
+    @extend_schema(request=None, responses={200: QuestionnaireRequestSerializer})
+    def cancel(self, request, pk=None, request_id=None):
+        """Withdraw an open request (therapists): it is no longer due and no reminder goes out
+        for it. 400 when it is already answered or cancelled."""
+        sent = get_object_or_404(self.get_queryset(), patient=self._patient(), pk=request_id)
+        sent = questionnaire_services.questionnaire_request_cancel(request=sent)
+        self.audit_write(AuditAction.CHANGE, sent, fields=("cancelled_at",))
+        return Response(QuestionnaireRequestSerializer(sent).data)
+
+
 router = SimpleRouter()
 # Responses first: "questionnaires/responses/" is not a questionnaire's slug.
 router.register(
@@ -227,4 +338,16 @@ router.register(
     basename="questionnaire-response",
 )
 router.register("questionnaires", QuestionnaireViewSet, basename="questionnaire")
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "patients/<int:pk>/questionnaire-requests/",
+        QuestionnaireRequestViewSet.as_view({"get": "list", "post": "create"}),
+        name="patient-questionnaire-requests",
+    ),
+    path(
+        "patients/<int:pk>/questionnaire-requests/<int:request_id>/cancel/",
+        QuestionnaireRequestViewSet.as_view({"post": "cancel"}),
+        name="patient-questionnaire-request-cancel",
+    ),
+    *router.urls,
+]

@@ -4,6 +4,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from questionnaires.models import Questionnaire
+
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
@@ -28,3 +30,28 @@ class FhirImportForm(forms.Form):
             raise forms.ValidationError(
                 _("The file is not valid JSON: %(error)s"), params={"error": error}
             ) from error
+
+
+class QuestionnaireRequestForm(forms.Form):
+    """The therapist's "Send questionnaire" form; the service holds the rules (due-date bounds,
+    one open request per questionnaire) and its refusals land on these fields."""
+
+    questionnaire = forms.ModelChoiceField(
+        label=_("Questionnaire"), queryset=Questionnaire.objects.none(), empty_label=None
+    )
+    due_on = forms.DateField(
+        label=_("Due on"),
+        help_text=_("The patient sees it as due from now on; this is the day to answer by."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    remind = forms.BooleanField(
+        label=_("Send a reminder"),
+        required=False,
+        help_text=_("Once, at the patient's reminder time on the due day."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["questionnaire"].queryset = Questionnaire.objects.filter(
+            is_active=True
+        ).order_by("title_de", "id")

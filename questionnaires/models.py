@@ -7,6 +7,7 @@ instruments, never their copyrighted texts (docs/product.md, principle 3). Score
 ``questionnaires.scoring``; responses are written by ``questionnaires.services``.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -281,3 +282,78 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.item.link_id}={self.value}"
+
+
+MAX_REQUEST_DAYS_AHEAD = 60
+
+
+class QuestionnaireRequest(models.Model):
+    """A questionnaire a therapist sent to one patient outside the schedule (docs/product.md,
+    "Questionnaires on demand"). It is due from the moment it is sent until it is answered or
+    cancelled; ``due_on`` is the day the patient should have answered by, and the day of the
+    optional reminder. The first response to the questionnaire after the request fulfils it."""
+
+    patient = models.ForeignKey(
+        "patients.Patient",
+        models.CASCADE,
+        related_name="questionnaire_requests",
+        verbose_name=_("patient"),
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, models.PROTECT, related_name="requests", verbose_name=_("questionnaire")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    due_on = models.DateField(_("due on"))
+    remind = models.BooleanField(
+        _("send a reminder"),
+        default=False,
+        help_text=_("One reminder at the patient's reminder time on the due day."),
+    )
+    response = models.OneToOneField(
+        Response,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="request",
+        verbose_name=_("response"),
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per patient and questionnaire: a second one would be answered
+            # by the same response anyway.
+            models.UniqueConstraint(
+                fields=["patient", "questionnaire"],
+                condition=models.Q(answered_at__isnull=True, cancelled_at__isnull=True),
+                name="questionnaire_request_one_open",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(
+                    remind=True, answered_at__isnull=True, cancelled_at__isnull=True
+                ),
+                name="questionnaire_request_remind",
+            )
+        ]
+        verbose_name = _("questionnaire request")
+        verbose_name_plural = _("questionnaire requests")
+
+    def __str__(self):
+        return f"{self.questionnaire} {self.due_on:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None and self.cancelled_at is None

@@ -7,20 +7,35 @@ due, counting from the programme start S, on days S … S+13 (week 0, the baseli
 week since S. Outside the windows nothing is due: a missed follow-up is not chased for ever.
 The programme start is the start date of the open (active or paused) assignment, else of the
 most recent one.
+
+On demand: a questionnaire a therapist sent (``QuestionnaireRequest``) is due from the moment it
+was sent until it is answered or cancelled, with or without a programme; ``due_on`` is the day
+it should be answered by. A questionnaire due both ways is listed once (docs/product.md,
+"Questionnaires on demand").
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import translation
 
 from patients.models import Assignment, AssignmentStatus, Patient
-from questionnaires.models import Option, Questionnaire, Response, ScoreBand
+from patients.rules import local_day
+from questionnaires.models import Option, Questionnaire, QuestionnaireRequest, Response, ScoreBand
 from questionnaires.scoring import Band, ItemRule, ScoringDefinition
 
 OPEN_STATUSES = (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED)
@@ -29,9 +44,10 @@ OPEN_STATUSES = (AssignmentStatus.ACTIVE, AssignmentStatus.PAUSED)
 @dataclass(frozen=True)
 class Due:
     questionnaire: Questionnaire
-    due_week: int
+    due_week: int | None  # None: sent on demand only
     opens_on: date
-    closes_on: date  # last day, inclusive
+    closes_on: date  # last day, inclusive; a request's due date (it stays open after it)
+    request: QuestionnaireRequest | None = None
 
 
 def questionnaires_with_definition(
@@ -117,8 +133,14 @@ def _start_instant(start: date, time_zone: str) -> datetime:
 
 
 def due_questionnaires(*, patient: Patient, today: date, program_start: date) -> list[Due]:
-    """What the patient should fill in today, in two queries."""
+    """What the patient should fill in today by the schedule, in two queries."""
     questionnaires = list(Questionnaire.objects.filter(is_active=True).order_by("title_de", "id"))
+    return _scheduled(questionnaires, patient=patient, today=today, program_start=program_start)
+
+
+def _scheduled(
+    questionnaires: Sequence[Questionnaire], *, patient: Patient, today: date, program_start: date
+) -> list[Due]:
     answered = set(
         Response.objects.filter(
             patient=patient,
@@ -132,6 +154,72 @@ def due_questionnaires(*, patient: Patient, today: date, program_start: date) ->
         for week, opens_on, closes_on in _windows(questionnaire, program_start, today)
         if (questionnaire.pk, week) not in answered
     ]
+
+
+def open_requests(*, patient: Patient) -> QuerySet[QuestionnaireRequest]:
+    """The patient's requests that are neither answered nor cancelled."""
+    return QuestionnaireRequest.objects.filter(
+        patient=patient, answered_at__isnull=True, cancelled_at__isnull=True
+    )
+
+
+def due_with_requests(*, patient: Patient, today: date, program_start: date | None) -> list[Due]:
+    """The schedule's due questionnaires (none without a programme) and the open requests,
+    each questionnaire once: two queries, one without a programme. The open request (at most
+    one per questionnaire) comes with the questionnaires, in subqueries."""
+    requested = open_requests(patient=patient).filter(questionnaire=OuterRef("pk")).order_by()
+    queryset = (
+        Questionnaire.objects.filter(is_active=True)
+        .annotate(
+            request_pk=Subquery(requested.values("pk")[:1]),
+            request_due_on=Subquery(requested.values("due_on")[:1]),
+            request_requested_at=Subquery(requested.values("requested_at")[:1]),
+        )
+        .order_by("title_de", "id")
+    )
+    if program_start is None:
+        queryset = queryset.filter(request_pk__isnull=False)
+    questionnaires = list(queryset)
+    requests = {
+        questionnaire.pk: QuestionnaireRequest(
+            pk=questionnaire.request_pk,
+            patient=patient,
+            questionnaire=questionnaire,
+            due_on=questionnaire.request_due_on,
+            requested_at=questionnaire.request_requested_at,
+        )
+        for questionnaire in questionnaires
+        if questionnaire.request_pk is not None
+    }
+    scheduled = (
+        _scheduled(questionnaires, patient=patient, today=today, program_start=program_start)
+        if program_start is not None
+        else []
+    )
+    due = [
+        replace(entry, request=requests.pop(entry.questionnaire.pk, None)) for entry in scheduled
+    ]
+    due.extend(
+        Due(
+            questionnaire=request.questionnaire,
+            due_week=None,
+            opens_on=local_day(request.requested_at, patient.time_zone),
+            closes_on=request.due_on,
+            request=request,
+        )
+        for request in requests.values()
+    )
+    return due
+
+
+def requests_for_patient(*, patient: Patient) -> list[QuestionnaireRequest]:
+    """Every request of the patient, newest first, with who sent it and the answer's score
+    (``PATIENT_HOOKS["questionnaire_requests"]``: the therapist's patient page). One query."""
+    return list(
+        QuestionnaireRequest.objects.filter(patient=patient)
+        .select_related("questionnaire", "requested_by", "response")
+        .order_by("-requested_at", "-id")
+    )
 
 
 def due_counts_for_patients(patient_ids: Iterable[int], today: date) -> dict[int, int]:

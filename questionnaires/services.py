@@ -1,9 +1,9 @@
-"""Writes for questionnaires: submitting a response and importing definitions. Each runs in one
-transaction and either writes everything or nothing."""
+"""Writes for questionnaires: submitting a response, sending a questionnaire on demand and
+importing definitions. Each runs in one transaction and either writes everything or nothing."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,13 +12,15 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from patients import rules as patient_rules
 from patients.models import Patient
-from questionnaires import fhir, scoring, selectors
+from questionnaires import fhir, rules, scoring, selectors
 from questionnaires.models import (
     Answer,
     Item,
     Option,
     Questionnaire,
+    QuestionnaireRequest,
     Response,
     ScoreBand,
     ScoringMethod,
@@ -73,7 +75,64 @@ def response_submit(
     Answer.objects.bulk_create(
         Answer(response=response, item=item, value=answers.get(item.link_id)) for item in items
     )
+    # Answering fulfils the open request for this questionnaire, whichever way it was filled in.
+    selectors.open_requests(patient=patient).filter(questionnaire=questionnaire).update(
+        response=response, answered_at=submitted_at
+    )
     return response
+
+
+@transaction.atomic
+def questionnaire_request_create(
+    *,
+    patient: Patient,
+    questionnaire: Questionnaire,
+    requested_by: Any,
+    due_on: date | None = None,
+    remind: bool = False,
+) -> QuestionnaireRequest:
+    """Send ``questionnaire`` to ``patient`` now, outside the schedule: due from now until it is
+    answered or cancelled, to be answered by ``due_on`` (default: the patient's today).
+
+    Refused with ``ValidationError`` (nothing written) for a questionnaire no longer in use, a
+    due date in the past or more than ``MAX_REQUEST_DAYS_AHEAD`` days ahead, or while the same
+    questionnaire is already open for the patient (one answer would fulfil both)."""
+    now = timezone.now()
+    today = patient_rules.local_day(now, patient.time_zone)
+    due_on = today if due_on is None else due_on
+    errors: dict[str, list[str]] = {}
+    if not questionnaire.is_active:
+        errors["questionnaire"] = [_("This questionnaire is no longer in use.")]
+    if problem := rules.request_due_problem(due_on=due_on, today=today):
+        errors["due_on"] = [problem]
+    # Locks the patient's open requests: two therapists sending at once cannot both pass.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    if selectors.open_requests(patient=patient).filter(questionnaire=questionnaire).exists():
+        errors.setdefault("questionnaire", []).append(
+            _("This questionnaire was already sent to the patient and is not answered yet.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    return QuestionnaireRequest.objects.create(
+        patient=patient,
+        questionnaire=questionnaire,
+        requested_by=requested_by,
+        requested_at=now,
+        due_on=due_on,
+        remind=remind,
+    )
+
+
+@transaction.atomic
+def questionnaire_request_cancel(*, request: QuestionnaireRequest) -> QuestionnaireRequest:
+    """Withdraw an open request: it is no longer due and no reminder goes out for it."""
+    updated = QuestionnaireRequest.objects.filter(
+        pk=request.pk, answered_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=timezone.now())
+    if not updated:
+        raise ValidationError(_("This request is already answered or cancelled."))
+    request.refresh_from_db()
+    return request
 
 
 def _answer_errors(items: list[Item], answers: Mapping[str, int | None]) -> dict[str, list[str]]:

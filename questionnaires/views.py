@@ -21,12 +21,10 @@ from questionnaires.models import Questionnaire, Response, ScoreBand
 
 
 def due_for(patient, *, today=None, assignment=None):
-    """What is due today (two queries, three without the open assignment at hand; none
-    without any programme)."""
+    """What is due today, by the schedule and on request (two queries, three without the
+    open assignment at hand)."""
     start = assignment.start_date if assignment else q_selectors.program_start(patient)
-    if start is None:
-        return []
-    return q_selectors.due_questionnaires(
+    return q_selectors.due_with_requests(
         patient=patient, today=today or patient_today(patient), program_start=start
     )
 

@@ -256,14 +256,14 @@ def _next_day(delivery):
 
 
 def due_questionnaire_titles(delivery: Delivery) -> list[str]:
-    """What ``questionnaires.selectors`` says is due on the reminder's day (exact rule)."""
-    start = questionnaire_selectors.program_start(delivery.patient)
-    if start is None:
-        return []
+    """What ``questionnaires.selectors`` says is due on the reminder's day (exact rule): by the
+    schedule and sent on demand."""
     return [
         str(due.questionnaire.title)
-        for due in questionnaire_selectors.due_questionnaires(
-            patient=delivery.patient, today=delivery.day, program_start=start
+        for due in questionnaire_selectors.due_with_requests(
+            patient=delivery.patient,
+            today=delivery.day,
+            program_start=questionnaire_selectors.program_start(delivery.patient),
         )
     ]
 

@@ -49,7 +49,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Program
-from questionnaires.models import Questionnaire, Response
+from questionnaires.models import Questionnaire, QuestionnaireRequest, Response
 from reminders import rules
 from reminders.models import Delivery, ReminderKind
 
@@ -66,7 +66,7 @@ class DueReminder(NamedTuple):
 
 # patient id, local day, kind, "has an every-day exercise", detail (the session to ask about)
 Row = tuple[int, date, str, bool, int | None]
-Branch = QuerySet[Assignment, Row]
+Branch = QuerySet[Any, Row]
 # Zones that share their wall-clock ranges for a window.
 ZoneGroups = list[tuple[list[str], list[rules.WallRange]]]
 
@@ -148,6 +148,7 @@ def _branches(groups: ZoneGroups) -> list[Branch]:
         branches.append(_session_branch(day, where))
         if schedules:
             branches.append(_questionnaire_branch(day, where, schedules))
+        branches.append(_requested_questionnaire_branch(day, where))
     fixed: list[tuple[time | None, Callable[[date, Q, time], Branch | None]]] = [
         (nudge, _evening_branch),
         (next_day, _next_day_branch),
@@ -346,6 +347,44 @@ def _questionnaire_branch(
         .exclude(Exists(recently))
     )
     return _row(rows, day, ReminderKind.QUESTIONNAIRE)
+
+
+# A request's reminder that could not go on its due day (sent after the reminder time, quiet
+# hours) goes at the next reminder time, but not later than this.
+REQUEST_REMINDER_LATE_DAYS = 7
+
+
+def _requested_questionnaire_branch(day: date, where: Q) -> Branch:
+    """Patients at their reminder time with an open request that asked for a reminder, due
+    today or in the last days, and no questionnaire reminder since its due day: at most one
+    reminder per request (docs/product.md, "Questionnaires on demand"). With or without a
+    programme, so it reads the requests, not the assignments."""
+    reminded = Delivery.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        kind=ReminderKind.QUESTIONNAIRE,
+        day__gte=OuterRef("due_on"),
+    )
+    rows = (
+        QuestionnaireRequest.objects.filter(
+            where,
+            remind=True,
+            answered_at__isnull=True,
+            cancelled_at__isnull=True,
+            due_on__lte=day,
+            due_on__gt=day - timedelta(days=REQUEST_REMINDER_LATE_DAYS),
+            questionnaire__is_active=True,
+            patient__reminder_opt_out=False,
+        )
+        .exclude(_quiet(F("patient__reminder_time")))
+        .exclude(Exists(reminded))
+        .order_by()
+    )
+    return rows.annotate(
+        day=Value(day, output_field=DateField()),
+        kind=Value(ReminderKind.QUESTIONNAIRE, output_field=CharField()),
+        every_day=Value(False, BooleanField()),
+        detail=Cast(Value(None), BigIntegerField()),
+    ).values_list(*_COLUMNS)
 
 
 # --- Due-ness for patients without an every-day exercise ---------------------------------------

@@ -25,6 +25,7 @@ from patients.admin.patient_list import (
     ProgrammeStatusFilter,
 )
 from patients.admin.patient_page import PatientPageMixin
+from patients.admin.preview import PatientPreviewMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
 from patients.models import CONSENT_FIELDS, PROFILE_FIELDS, AssignmentStatus, Patient
 
@@ -67,6 +68,7 @@ PROFILE_FIELDSETS: "tuple[tuple[StrOrPromise, _FieldOpts], ...]" = (
 @admin.register(Patient)
 class PatientAdmin(
     AuditedAdminMixin,
+    PatientPreviewMixin,
     PatientPageMixin,
     TherapistScopedAdminMixin,
     admin.ModelAdmin,

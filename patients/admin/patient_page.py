@@ -22,6 +22,7 @@ from patients import programme_pdf, rules, selectors, services
 from patients.admin import actions, clinical, safety
 from patients.admin.builder import PrescriptionBuilderMixin
 from patients.admin.forms import AssignProgramForm, ClearanceForm, ReasonForm, ScreeningForm
+from patients.hooks import hook
 from patients.models import (
     Assignment,
     AssignmentStatus,
@@ -96,6 +97,8 @@ class PatientPageMixin(PrescriptionBuilderMixin):
                 for report in patient.symptom_reports.all()[:SYMPTOM_REPORTS_SHOWN]
             ],
             **self.builder_context(request, patient, overview),
+            # Questionnaires sent on demand (questionnaires app, through PATIENT_HOOKS).
+            "questionnaire_requests": hook("questionnaire_requests")(patient=patient),
             "assign_form": AssignProgramForm(auto_id="id_assign_%s", user=request.user),
             "advance_form": ReasonForm(auto_id="id_advance_%s"),
             "regress_form": ReasonForm(auto_id="id_regress_%s"),

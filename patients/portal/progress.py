@@ -18,6 +18,12 @@ PAIN_WEEKS = 12
 @patient_required
 @require_safe
 def progress(request):
+    return render(request, "portal/progress.html", progress_context(request))
+
+
+def progress_context(request):
+    """The page's context (the portal's view, and the therapist's read-only preview in
+    ``patients.admin.preview``)."""
     patient = request.patient
     today = patient_today(patient)
     pains = sorted(
@@ -59,4 +65,4 @@ def progress(request):
         "score_series": scores,
         "weeks": PAIN_WEEKS,
     }
-    return render(request, "portal/progress.html", context)
+    return context

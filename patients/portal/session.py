@@ -47,51 +47,93 @@ def _range(low: int, high: int) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
-@patient_required
-@require_http_methods(["GET", "POST"])
-def session(request):
+def _plan(request):
+    """The open assignment and today's plan with pictures and variants, or None when no
+    session can be done (no programme, or it is paused or stopped)."""
     patient = request.patient
-    today = patient_today(patient)
     assignment = selectors.open_assignment(patient)
     if assignment is None or assignment.status != AssignmentStatus.ACTIVE:
-        return render(request, "portal/session_unavailable.html", {"assignment": assignment})
-    plan = selectors.today_plan(patient=patient, assignment=assignment, today=today)
+        return assignment, None
+    plan = selectors.today_plan(
+        patient=patient, assignment=assignment, today=patient_today(patient)
+    )
     # Start/end pictures and "How to do it" (media, variants' names) in two queries.
     attach_display(entry.item.exercise for entry in plan)
     selectors.attach_variant_options(entry.item for entry in plan)
+    return assignment, plan
+
+
+def session_page(request):
+    """The page as a GET shows it: template and context (the portal's view, and the
+    therapist's read-only preview in ``patients.admin.preview``)."""
+    assignment, plan = _plan(request)
+    if plan is None:
+        return "portal/session_unavailable.html", {"assignment": assignment}
     show_all = request.GET.get("all") == "1"
     chosen = [entry for entry in plan if entry.due] if not show_all else plan
     exercise_ids = [entry.item.exercise_id for entry in plan]
     initial = [{"exercise": entry.item.exercise_id} for entry in chosen]
+    formset = EntryFormSet(prefix=ENTRY_PREFIX, exercise_ids=exercise_ids, initial=initial)
+    return "portal/session.html", _context(
+        request,
+        assignment=assignment,
+        plan=plan,
+        form=SessionForm(),
+        formset=formset,
+        show_all=show_all,
+        nothing_due=not chosen and not show_all,
+    )
 
-    if request.method == "POST":
-        form = SessionForm(request.POST)
-        formset = EntryFormSet(request.POST, prefix=ENTRY_PREFIX, exercise_ids=exercise_ids)
-        if "stop" in request.POST or form.said_yes():
-            # A yes ends the session at the safety questions: only step 1 is checked and saved.
-            saved = _stop(form, patient)
-            if saved is not None:
-                return redirect("portal:session_feedback", pk=saved.pk)
-            # The exercise steps do not matter for a stopped session: shown afresh, no errors.
-            formset = EntryFormSet(prefix=ENTRY_PREFIX, exercise_ids=exercise_ids, initial=initial)
-        elif form.is_valid() and formset.is_valid():
-            saved = _save(form, formset, patient)
-            if saved is not None:
-                return redirect("portal:session_feedback", pk=saved.pk)
-        status = 400
-    else:
-        form = SessionForm()
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def session(request):
+    if request.method != "POST":
+        template, context = session_page(request)
+        return render(request, template, context)
+    patient = request.patient
+    assignment, plan = _plan(request)
+    if plan is None:
+        return render(request, "portal/session_unavailable.html", {"assignment": assignment})
+    show_all = request.GET.get("all") == "1"
+    chosen = [entry for entry in plan if entry.due] if not show_all else plan
+    exercise_ids = [entry.item.exercise_id for entry in plan]
+    initial = [{"exercise": entry.item.exercise_id} for entry in chosen]
+    form = SessionForm(request.POST)
+    formset = EntryFormSet(request.POST, prefix=ENTRY_PREFIX, exercise_ids=exercise_ids)
+    if "stop" in request.POST or form.said_yes():
+        # A yes ends the session at the safety questions: only step 1 is checked and saved.
+        saved = _stop(form, patient)
+        if saved is not None:
+            return redirect("portal:session_feedback", pk=saved.pk)
+        # The exercise steps do not matter for a stopped session: shown afresh, no errors.
         formset = EntryFormSet(prefix=ENTRY_PREFIX, exercise_ids=exercise_ids, initial=initial)
-        status = 200
+    elif form.is_valid() and formset.is_valid():
+        saved = _save(form, formset, patient)
+        if saved is not None:
+            return redirect("portal:session_feedback", pk=saved.pk)
+    context = _context(
+        request,
+        assignment=assignment,
+        plan=plan,
+        form=form,
+        formset=formset,
+        show_all=show_all,
+        nothing_due=False,
+    )
+    return render(request, "portal/session.html", context, status=400)
+
+
+def _context(request, *, assignment, plan, form, formset, show_all, nothing_due) -> dict:
     safety = access.safety_state(request)
-    context = {
+    return {
         "assignment": assignment,
         "form": form,
         "formset": formset,
         "steps": _steps(plan, formset),
-        "nothing_due": not chosen and not show_all and request.method == "GET",
+        "nothing_due": nothing_due,
         "show_all": show_all,
-        "patient": patient,
+        "patient": request.patient,
         "high_pain_today": safety is not None and safety.high_pain_today,
         "too_high_advice": rules.Advice.STOP_TODAY.message,
         "above_limit_advice": [
@@ -104,7 +146,6 @@ def session(request):
         "offline_red_flag_advice": _offline_red_flag_advice(),
         "contact": access.practice_contact(),
     }
-    return render(request, "portal/session.html", context, status=status)
 
 
 def _offline_red_flag_advice() -> list[tuple[rules.Advice, str]]:

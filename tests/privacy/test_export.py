@@ -12,16 +12,25 @@ from django.utils import translation
 from privacy import selectors
 from privacy.pdf import export_pdf
 from privacy.views import export_json
+from questionnaires.models import Questionnaire
+from questionnaires.services import questionnaire_request_create
 from tests.pdf import page_count, pdf_text
 from tests.privacy.conftest import english, make_marked_patient, make_therapist
 from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_QUERIES = 17
+EXPORT_QUERIES = 18
 
 
 def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
+    questionnaire_request_create(
+        patient=anna.patient,
+        questionnaire=Questionnaire.objects.get(slug="fear-of-movement"),
+        requested_by=anna.patient.therapist,
+        remind=True,
+    )
+
     document = selectors.patient_export(patient_id=anna.patient.pk)
 
     assert document["format"] == "mtt-ruecken-export"
@@ -46,6 +55,12 @@ def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
     assert first["next_day_check"]["pain"] == 3
     assert [r["questionnaire"] for r in document["questionnaire_responses"]] == ["nrs-pain-week"]
     assert document["questionnaire_responses"][0]["answers"]
+    (sent,) = document["questionnaire_requests"]
+    assert (sent["questionnaire"], sent["remind"], sent["answered_at"]) == (
+        "fear-of-movement",
+        True,
+        None,
+    )
     assert len(document["habit_checks"]) == 1
     assert [d["kind"] for d in document["reminder_deliveries"]] == ["session"]
     assert [c["source"] for c in document["consent_records"]] == ["intake"]

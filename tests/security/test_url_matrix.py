@@ -45,6 +45,7 @@ from patients.models import (
 from programs.models import DailyHabit, Exercise, Phase, Program, TrainingGoal
 from programs.services import program_copy
 from questionnaires.models import Item, Questionnaire
+from questionnaires.services import questionnaire_request_create
 from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import ROLES
@@ -171,6 +172,9 @@ EXPECTED.update(
         "questionnaire-list": API_ALL,
         "questionnaire-due": r(401, OK, OK, 403, 403, 403),  # the calling patient's
         "questionnaire-detail": API_ALL,
+        # a patient's questionnaire requests: listed in scope; sent by therapists (POST)
+        "patient-questionnaire-requests": API_OWN,
+        "patient-questionnaire-request-cancel": r(401, 405, 405, 405, 405, 405),  # POST only
         "habit-list": r(401, OK, OK, 400, 400, 400),  # staff must name the patient
         "habit-tick": r(401, 405, 405, 405, 405, 405),  # POST only (and for patients only)
         "habit-untick": r(401, 405, 405, 405, 405, 405),
@@ -280,6 +284,13 @@ EXPECTED.update(
         "admin:patients_patient_programme_pdf": STAFF_OWN,  # "Print programme", audited
         "admin:patients_alert_acknowledge": STAFF_POST,  # start page and patient page
         "admin:patients_alert_call_back": STAFF_POST,  # "call-back noted" on the start page
+        # "See as patient": read-only portal pages of the patient, audited
+        "admin:patients_patient_preview_today": STAFF_OWN,
+        "admin:patients_patient_preview_session": STAFF_OWN,
+        "admin:patients_patient_preview_progress": STAFF_OWN,
+        # "Send questionnaire": the form (GET) for one's own patient; cancelling is POST only
+        "admin:questionnaires_questionnaire_send": STAFF_OWN,
+        "admin:questionnaires_questionnaire_request_cancel": STAFF_POST,
         "admin:questionnaires_questionnaire_import_fhir": SUPERUSER,
         "admin:programs_program_copy": STAFF_POST,  # "Copy to my programmes"
         "admin:auth_user_password_change": SUPERUSER,
@@ -301,6 +312,7 @@ WRITES = {
     "habit-tick": r(401, OK, OK, 403, 403, 403),  # a habit of the programme both patients follow
     "patient-screenings": r(401, 403, 403, 400, 404, 400),
     "red-flag-clear": r(401, 403, 403, 400, 404, 400),
+    "patient-questionnaire-requests": r(401, 403, 403, 400, 404, 400),
 }
 
 
@@ -346,6 +358,9 @@ class Objects:
         self.item = world.assignment.items.order_by("pk").first()
         self.habit = DailyHabit.objects.first()
         self.questionnaire = Questionnaire.objects.get(slug="nrs-pain-week")
+        self.questionnaire_request = questionnaire_request_create(
+            patient=patient, questionnaire=self.questionnaire, requested_by=world.therapist
+        )
         self.token, _secret = token_create(user=patient.user)
         self.own_program = program_copy(
             program=Program.objects.get(slug="master"), owner=world.therapist
@@ -431,6 +446,10 @@ class Objects:
             values["assignment_pk"] = world.assignment.pk
         if "item_id" in names:
             values["item_id"] = self.item.pk
+        if "patient_id" in names:
+            values["patient_id"] = patient.pk
+        if "request_id" in names:
+            values["request_id"] = self.questionnaire_request.pk
         if "content_type_id" in names:
             values["content_type_id"] = ContentType.objects.get_for_model(Patient).pk
         if "app_label" in names:
