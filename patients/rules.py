@@ -632,3 +632,12 @@ def same_measure(first: Any, second: Any) -> bool:
         return (dose.reps_min is not None, dose.duration_min_s is not None, dose.set_unit)
 
     return measure(first) == measure(second)
+
+
+def reminder_channels_problem(*, email: bool, push: bool, opt_out: bool) -> Text | None:
+    """Reminders need at least one way to reach the patient, unless they are switched off
+    (docs/product.md, "Reminders"); a patient who wants none says so with the opt-out, not
+    with an empty choice that would silently send nothing."""
+    if opt_out or email or push:
+        return None
+    return _("Choose at least one way to be reminded, or switch reminders off.")

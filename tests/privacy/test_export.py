@@ -18,7 +18,7 @@ from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_QUERIES = 17
+EXPORT_QUERIES = 18
 
 
 def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
@@ -50,6 +50,10 @@ def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
     assert [d["kind"] for d in document["reminder_deliveries"]] == ["session"]
     assert [c["source"] for c in document["consent_records"]] == ["intake"]
     assert len(document["api_tokens"]) == 1
+    (device,) = document["push_subscriptions"]
+    assert device["endpoint"] == f"https://push.example.org/send/{anna.note}"
+    assert "p256dh" not in device and "auth" not in device  # the device's secrets stay out
+    assert profile["reminders"]["channels"] == ["email"]
     assert "digest" not in json.dumps(document["api_tokens"], default=str)
 
 
