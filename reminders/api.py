@@ -148,6 +148,9 @@ class SubscriptionDetailView(ApiMixin, GenericAPIView):
     serializer_class = SubscriptionSerializer
     pagination_class = None
     filter_backends = []
+    # Open without consent to the current text, like signing out an app: a patient can always
+    # stop what reaches their phone.
+    consent_exempt = True
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

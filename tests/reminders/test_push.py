@@ -2,18 +2,23 @@
 service (tests/push_service.py) receives the HTTP request, checks the VAPID signature and
 decrypts the body with the device's own keys, as a browser would."""
 
+import io
 import json
+import stat
 import time as clock
 from datetime import date, time, timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from reminders import services
 from reminders.models import Delivery, DeliveryStatus, PushSubscription, ReminderKind
+from reminders.push import _vapid, b64url_decode
 from reminders.selectors import DueReminder
+from tests.push_service import Received
 
 from .conftest import utc
 
@@ -204,3 +209,29 @@ def test_messages_to_the_therapist_never_go_by_push(make_patient, push_service):
     assert push_service.received == []
     (message,) = mail.outbox
     assert message.to == [patient.therapist.email]
+
+
+def test_vapid_keys_makes_a_pair_that_signs_and_never_overwrites_a_file(tmp_path):
+    printed = io.StringIO()
+    call_command("vapid_keys", subject="mailto:praxis@example.org", stdout=printed)
+    values = dict(line.split("=", 1) for line in printed.getvalue().splitlines())
+    assert values["VAPID_SUBJECT"] == "mailto:praxis@example.org"
+    assert len(b64url_decode(values["VAPID_PUBLIC_KEY"])) == 65
+    assert len(b64url_decode(values["VAPID_PRIVATE_KEY"])) == 32
+
+    target = tmp_path / "var" / "vapid.env"
+    call_command("vapid_keys", write=str(target), stdout=io.StringIO())
+    written = target.read_text()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    call_command("vapid_keys", write=str(target), stdout=io.StringIO())
+    assert target.read_text() == written  # kept: a new pair would cut off every device
+
+    # The pair works: a header signed with the private key verifies with the public key.
+    keys = dict(line.split("=", 1) for line in written.splitlines() if "=" in line)
+    signed = _vapid(keys["VAPID_PRIVATE_KEY"]).sign(
+        {"sub": "mailto:praxis@example.org", "aud": "https://push.example.org", "exp": 2**31}
+    )
+    claims = Received("/", {"authorization": signed["Authorization"]}, b"").vapid_claims(
+        keys["VAPID_PUBLIC_KEY"]
+    )
+    assert claims["aud"] == "https://push.example.org"
