@@ -118,6 +118,17 @@ class ProfileForm(forms.Form):
             for channel in offered_channels()
         ]
 
+    def clean_reminder_channels(self) -> list[str]:
+        """A channel the server does not offer now (push without VAPID keys) has no check box;
+        the patient's choice of it is kept rather than silently dropped on every save."""
+        offered = {value for value, _label in self.fields["reminder_channels"].choices}
+        kept = [
+            channel
+            for channel in self.initial.get("reminder_channels", [])
+            if channel not in offered
+        ]
+        return [*self.cleaned_data["reminder_channels"], *kept]
+
     @classmethod
     def initial_for(cls, patient) -> dict:
         return {"email": patient.user.email} | {

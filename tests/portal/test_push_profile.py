@@ -64,6 +64,18 @@ def test_without_keys_the_page_offers_email_only(patient_client, patient, settin
     assert "js/portal-push.js" not in page
 
 
+def test_a_push_choice_is_kept_while_the_server_has_no_keys(patient_client, patient, settings):
+    patient.remind_by_push = True
+    patient.save(update_fields=["remind_by_push"])
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = ""
+
+    response = patient_client.post(reverse("profile"), {**SETTINGS, "reminder_channels": []})
+
+    assert response.status_code == 302  # push is still chosen: not "no channel"
+    patient.refresh_from_db()
+    assert patient.reminder_channels == ["push"]
+
+
 def test_the_check_boxes_save_the_channels(patient_client, patient, keys):
     response = patient_client.post(
         reverse("profile"), {**SETTINGS, "reminder_channels": ["email", "push"]}

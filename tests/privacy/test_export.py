@@ -100,6 +100,10 @@ def test_the_pdf_is_in_the_patients_language_with_their_data(anna, bert):
         heading_de = translation.gettext("Your data at MTT Rücken")
     assert "Your data at MTT Rücken" in english_text
     assert heading_de in german_text
+    # The push device: its push service and the end of its address (the JSON has all of it).
+    assert "Devices for push reminders" in english_text
+    assert f"push.example.org/…/send/{bert.note}" in english_text.replace("\n", "")
+    assert "Send reminders by" in english_text and "e-mail" in english_text
 
 
 def test_a_long_history_runs_over_pages_with_the_table_heading_repeated(therapist):
