@@ -138,7 +138,8 @@ def _push_devices(delivery: Delivery) -> list[PushSubscription]:
 
 
 def _deliver(delivery: Delivery, connection: BaseEmailBackend) -> str:
-    """A reminder goes to each channel the patient chose (docs/operations.md, "Channels"):
+    """A reminder goes to each channel the patient chose (docs/operations.md, "Reminder
+    channels"):
     e-mail as it always did, and push to every registered device. The outcome per channel is
     kept in ``details["channels"]`` and the devices reached in ``details["push_sent"]``, so a
     retry after a failure sends only what did not go out (at most once per channel and device).
@@ -257,11 +258,14 @@ def _unreachable(delivery: Delivery) -> str:
     by_push = bool(_push_devices(delivery)) if patient.remind_by_push else False
     if by_email or by_push:
         return ""
-    if not patient.remind_by_push or delivery.kind not in push.PUSH_KINDS:
-        return "no e-mail address"
-    if not patient.remind_by_email:
-        return "no push device registered"
-    return "no e-mail address and no push device"
+    reasons = []
+    if patient.remind_by_email:
+        reasons.append("no e-mail address")
+    if patient.remind_by_push:
+        reasons.append(
+            "no push device registered" if push_configured() else "push is off (no VAPID keys)"
+        )
+    return " and ".join(reasons) or "no reminder channel chosen"
 
 
 def delivery_send(*, delivery_id: int, connection: BaseEmailBackend | None = None) -> str:
