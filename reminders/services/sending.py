@@ -138,11 +138,10 @@ def _push_devices(delivery: Delivery) -> list[PushSubscription]:
 
 
 def _deliver(delivery: Delivery, connection: BaseEmailBackend) -> str:
-    """A reminder goes to each channel the patient chose (docs/operations.md, "Reminder
-    channels"):
-    e-mail as it always did, and push to every registered device. The outcome per channel is
-    kept in ``details["channels"]`` and the devices reached in ``details["push_sent"]``, so a
-    retry after a failure sends only what did not go out (at most once per channel and device).
+    """A reminder goes to each channel the patient chose: e-mail as it always did, and push to
+    every registered device. The outcome per channel is kept in ``details["channels"]`` and the
+    devices reached in ``details["push_sent"]``, so a retry after a failure sends only what did
+    not go out (at most once per channel and device; docs/operations.md, "Reminder channels").
     Messages to the therapist (alerts) go by e-mail only."""
     if delivery.kind not in push.PUSH_KINDS:
         return _by_email(delivery, connection)
