@@ -113,19 +113,18 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.offered = offered_channels()
         self.fields["reminder_channels"].choices = [
-            (channel, self.CHANNEL_LABELS[ReminderChannel(channel)])
-            for channel in offered_channels()
+            (channel, self.CHANNEL_LABELS[ReminderChannel(channel)]) for channel in self.offered
         ]
 
     def clean_reminder_channels(self) -> list[str]:
         """A channel the server does not offer now (push without VAPID keys) has no check box;
         the patient's choice of it is kept rather than silently dropped on every save."""
-        offered = {value for value, _label in self.fields["reminder_channels"].choices}
         kept = [
             channel
             for channel in self.initial.get("reminder_channels", [])
-            if channel not in offered
+            if channel not in self.offered
         ]
         return [*self.cleaned_data["reminder_channels"], *kept]
 
