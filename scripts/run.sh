@@ -46,7 +46,7 @@ fi
 
 # Web Push reminders need a VAPID key pair (README "Push reminders (Web Push)"): unless the
 # environment or .env has one, make one once under var/ and use it from then on.
-if [[ -z ${VAPID_PRIVATE_KEY:-} ]] && ! grep -q '^[[:space:]]*VAPID_PRIVATE_KEY=.' .env; then
+if [[ -z ${VAPID_PRIVATE_KEY:-} ]] && ! grep -qs '^[[:space:]]*VAPID_PRIVATE_KEY=.' .env; then
     "$bin/python" manage.py vapid_keys --write var/vapid.env
     set -a
     # shellcheck source=/dev/null
