@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Language, ReminderChannel, time_zone_names
+from patients.selectors import offered_channels
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -86,8 +87,11 @@ class ProfileForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text=_("When we remind you of a session that is due (your local time)."),
     )
-    reminder_channel = forms.ChoiceField(
-        label=_("Send reminders by"), choices=ReminderChannel.choices
+    reminder_channels = forms.MultipleChoiceField(
+        label=_("Send reminders by"),
+        choices=[],  # what this server offers, set per form
+        widget=forms.CheckboxSelectMultiple,
+        required=False,  # none is fine with "no reminders" (the service checks the pair)
     )
     reminder_opt_out = forms.BooleanField(label=_("I do not want any reminders"), required=False)
     habit_reminders = forms.BooleanField(
@@ -98,10 +102,31 @@ class ProfileForm(forms.Form):
         "language",
         "time_zone",
         "reminder_time",
-        "reminder_channel",
+        "reminder_channels",
         "reminder_opt_out",
         "habit_reminders",
     )
+    CHANNEL_LABELS = {
+        ReminderChannel.EMAIL: _("E-mail"),
+        ReminderChannel.PUSH: _("Push notification on the devices registered below"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offered = offered_channels()
+        self.fields["reminder_channels"].choices = [
+            (channel, self.CHANNEL_LABELS[ReminderChannel(channel)]) for channel in self.offered
+        ]
+
+    def clean_reminder_channels(self) -> list[str]:
+        """A channel the server does not offer now (push without VAPID keys) has no check box;
+        the patient's choice of it is kept rather than silently dropped on every save."""
+        kept = [
+            channel
+            for channel in self.initial.get("reminder_channels", [])
+            if channel not in self.offered
+        ]
+        return [*self.cleaned_data["reminder_channels"], *kept]
 
     @classmethod
     def initial_for(cls, patient) -> dict:

@@ -20,6 +20,8 @@ from accounts.language import CHOSEN_BEFORE_LOGIN_KEY, SESSION_KEY, set_session_
 from accounts.tokens import invitation_token, login_link_token
 from patients import services as patient_services
 from patients.portal.access import patient_required
+from patients.selectors import push_configured
+from reminders.selectors import push_subscriptions
 from reminders.services import calendar_token_rotate, calendar_url
 from tokens import selectors as token_selectors
 from tokens import services as token_services
@@ -142,6 +144,7 @@ def profile(request):
             return response
     tokens = list(token_selectors.tokens_live_for_user(user=request.user))
     feed = calendar_url(patient)
+    push_key = settings.VAPID_PUBLIC_KEY if push_configured() else ""
     return render(
         request,
         "accounts/profile.html",
@@ -150,6 +153,9 @@ def profile(request):
             "patient": patient,
             "tokens": tokens,
             "calendar_url": feed,
+            # The push section: the key to subscribe with, and the devices registered so far.
+            "push_public_key": push_key,
+            "push_devices": list(push_subscriptions(patient)) if push_key else [],
             # Calendar apps subscribe to webcal:// (the same address, opened by the app).
             "calendar_webcal": feed and "webcal://" + feed.split("://", 1)[1],
         },

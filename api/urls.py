@@ -11,6 +11,7 @@ urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("patients.api.urls")),
     path("", include("questionnaires.api")),
+    path("", include("reminders.api")),
     path("", include("privacy.api")),
     path("", include("tokens.api")),
 ]

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Count, Min, Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -245,15 +246,29 @@ class DatabaseCollector:
             for status in DeliveryStatus.values
             if status not in OPEN_STATUSES
         }
+        # A reminder records each channel's outcome (reminders.services.sending); records
+        # without them (alerts to the therapist, skipped before sending) count as e-mail.
         for row in (
             Delivery.objects.filter(updated_at__gte=since)
             .exclude(status__in=OPEN_STATUSES)
             .order_by()
-            .values("patient__reminder_channel", "status")
+            .values(
+                "status",
+                by_email=KT("details__channels__email"),
+                by_push=KT("details__channels__push"),
+            )
             .annotate(n=Count("id"))
         ):
-            key = (row["patient__reminder_channel"], row["status"])
-            counts[key] = counts.get(key, 0) + row["n"]
+            outcomes_of = {
+                ReminderChannel.EMAIL.value: row["by_email"],
+                ReminderChannel.PUSH.value: row["by_push"],
+            }
+            if not any(outcomes_of.values()):
+                outcomes_of = {ReminderChannel.EMAIL.value: row["status"]}
+            for channel, status in outcomes_of.items():
+                if status:
+                    key = (channel, status)
+                    counts[key] = counts.get(key, 0) + row["n"]
         for row in (
             Digest.objects.filter(updated_at__gte=since)
             .exclude(status__in=OPEN_STATUSES)

@@ -116,6 +116,10 @@ def service_worker(request):
                 "offlinePages": [reverse(name) for name in OFFLINE_PAGES],
                 "staticUrl": staticfiles_storage.base_url,
                 "mediaUrl": settings.MEDIA_URL,
+                # Push reminders: what a notification shows when its message lacks it.
+                "pushDefaultUrl": reverse("portal:today"),
+                "pushDefaultTitle": _("Time for your training"),
+                "pushIcon": staticfiles_storage.url("pwa/icon-192.png"),
             }
         ),
         "outbox_script": json.dumps(staticfiles_storage.url("js/outbox.js")),

@@ -7,6 +7,7 @@ broker on the file system, e-mail on the console. ``DEBUG`` off means production
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -344,6 +345,22 @@ REMINDER_REQUEUE_AFTER_MINUTES = env.int("REMINDER_REQUEUE_AFTER_MINUTES", defau
 REMINDER_EXPIRE_HOURS = env.int("REMINDER_EXPIRE_HOURS", default=12)
 REMINDER_CATCH_UP_HOURS = env.int("REMINDER_CATCH_UP_HOURS", default=6)
 REMINDER_SEND_BATCH = env.int("REMINDER_SEND_BATCH", default=50)
+# Web Push reminders (reminders/push.py; README "Push reminders (Web Push)"): the server's VAPID
+# key pair, URL-safe base64 without padding: the public key as the uncompressed P-256 point the
+# browser subscribes with, the private key as the raw 32-byte scalar (`manage.py vapid_keys`
+# makes a pair). Without both keys push is simply not offered. VAPID_SUBJECT is the contact the
+# push services see (mailto: or https:); default: the sender address of the e-mails.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str(
+    "VAPID_SUBJECT", default="mailto:" + (parseaddr(DEFAULT_FROM_EMAIL)[1] or "noreply@localhost")
+)
+# How long a push service keeps a reminder for a phone that is offline (seconds).
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=12 * 60 * 60)
+PUSH_TIMEOUT_SECONDS = env.int("PUSH_TIMEOUT_SECONDS", default=10)
+# Browsers' push services are https; plain http is accepted only for a loopback address, and only
+# in development (the tests' local push service turns it on).
+PUSH_ALLOW_LOOPBACK_HTTP = env.bool("PUSH_ALLOW_LOOPBACK_HTTP", default=DEBUG)
 # Redis: a task taken by a worker that died goes back to the queue after this long (Redis has no
 # acknowledgement timeout of its own). One reminder window, so a lost run or send is redone before
 # the next run, but at least 10 minutes: longer than any task's hard time limit (run_reminders: 6

@@ -37,7 +37,11 @@ class Language(models.TextChoices):
 
 
 class ReminderChannel(models.TextChoices):
+    """The ways a reminder reaches the patient; each has its own field on ``Patient``
+    (``CHANNEL_FIELDS``), so a patient can choose several (docs/product.md, "Reminders")."""
+
     EMAIL = "email", _("e-mail")
+    PUSH = "push", _("push notification")
 
 
 class PatientQuerySet(models.QuerySet):
@@ -72,11 +76,11 @@ class Patient(models.Model):
         _("time zone"), max_length=64, default="Europe/Berlin", validators=[validate_time_zone]
     )
     reminder_time = models.TimeField(_("reminder time"), default=time(18, 0))
-    reminder_channel = models.CharField(
-        _("reminder channel"),
-        max_length=10,
-        choices=ReminderChannel.choices,
-        default=ReminderChannel.EMAIL,
+    remind_by_email = models.BooleanField(_("reminders by e-mail"), default=True)
+    remind_by_push = models.BooleanField(
+        _("reminders by push notification"),
+        default=False,
+        help_text=_("Sent to the phones and browsers the patient registered in the portal."),
     )
     reminder_opt_out = models.BooleanField(_("no reminders"), default=False)
     habit_reminders = models.BooleanField(_("remind me of daily habits"), default=False)
@@ -120,6 +124,19 @@ class Patient(models.Model):
     def __str__(self):
         return self.user.get_full_name() or self.user.get_username()
 
+    @property
+    def reminder_channels(self) -> list[str]:
+        """The chosen channels as the API and the export name them, in a fixed order."""
+        return [channel for channel, field in CHANNEL_FIELDS.items() if getattr(self, field)]
+
+
+# Each reminder channel's field on Patient: booleans, not a list, so the reminder run filters
+# on them with plain indexed-friendly conditions on SQLite and PostgreSQL alike.
+CHANNEL_FIELDS = {
+    ReminderChannel.EMAIL.value: "remind_by_email",
+    ReminderChannel.PUSH.value: "remind_by_push",
+}
+
 
 # The patient record's fields by who changes them, in one place for the services, the admin and
 # the API (docs/security.md). The patient's own settings (portal profile, ``me/profile/``):
@@ -127,7 +144,7 @@ PATIENT_SETTINGS = (
     "language",
     "time_zone",
     "reminder_time",
-    "reminder_channel",
+    *CHANNEL_FIELDS.values(),
     "reminder_opt_out",
     "habit_reminders",
 )

@@ -672,3 +672,12 @@ def prescribable_phase(*, number: int, current: int, numbers: Iterable[int]) -> 
     """An exercise is added to a phase of the programme the patient has reached: one of a later
     phase would be due now, before the foundation it needs (SPEC principle 2)."""
     return number <= current and number in set(numbers)
+
+
+def reminder_channels_problem(*, email: bool, push: bool, opt_out: bool) -> Text | None:
+    """Reminders need at least one way to reach the patient, unless they are switched off
+    (docs/product.md, "Reminders"); a patient who wants none says so with the opt-out, not
+    with an empty choice that would silently send nothing."""
+    if opt_out or email or push:
+        return None
+    return _("Choose at least one way to be reminded, or switch reminders off.")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
@@ -28,6 +29,7 @@ from patients.models import (
     Patient,
     PrescriptionItem,
     RedFlag,
+    ReminderChannel,
     SessionLog,
 )
 from programs.catalogue import Catalogue, HabitView
@@ -36,6 +38,21 @@ from programs.selectors import attach_media
 
 ADHERENCE_WINDOW_DAYS = rules.ADHERENCE_WINDOW_DAYS
 FLAG_WINDOW_DAYS = rules.FLAG_WINDOW_DAYS
+
+
+def push_configured() -> bool:
+    """Web Push needs the server's VAPID key pair (docs/operations.md, "Push reminders");
+    without it the push channel is not offered anywhere."""
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def offered_channels() -> list[str]:
+    """The reminder channels this server can send by."""
+    return [
+        channel
+        for channel in ReminderChannel.values
+        if channel != ReminderChannel.PUSH or push_configured()
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from patients.models import (
     PhaseChangeKind,
     RedFlagSign,
     RedFlagSource,
+    ReminderChannel,
 )
 from privacy.models import ConsentAction, ConsentSource
 from reminders.models import DeliveryStatus, ReminderKind
@@ -225,6 +227,7 @@ def _render(document: Document, patient: Document) -> bytes:
         _questionnaires,
         _habits,
         _reminders,
+        _push_devices,
         _api_tokens,
     ):
         section(pdf, document)
@@ -268,6 +271,10 @@ def _profile(pdf: ExportDocument, patient: Document, name: str) -> None:
     pdf.fields(
         [
             (_("Reminder time"), reminders["time"]),
+            (
+                _("Send reminders by"),
+                ", ".join(_label(ReminderChannel, channel) for channel in reminders["channels"]),
+            ),
             (_("No reminders"), _yes(reminders["opt_out"])),
             (_("Habit reminders"), _yes(reminders["habit_reminders"])),
             (_("Quiet hours"), f"{reminders['quiet_hours_start']}–{reminders['quiet_hours_end']}"),
@@ -525,6 +532,28 @@ def _reminders(pdf: ExportDocument, document: Document) -> None:
         ),
         (30, 60, 50, 40),
     )
+
+
+def _push_devices(pdf: ExportDocument, document: Document) -> None:
+    pdf.heading(_("Devices for push reminders"))
+    pdf.rows(
+        [_("Address at the push service"), _("Registered"), _("Last push")],
+        (
+            (
+                _short_endpoint(device["endpoint"]),
+                pdf.when(device["created_at"]),
+                pdf.when(device["last_sent_at"]),
+            )
+            for device in document["push_subscriptions"]
+        ),
+        (100, 40, 40),
+    )
+
+
+def _short_endpoint(endpoint: str) -> str:
+    """The push service and the end of the device's address (the JSON has all of it): a long
+    address without spaces would not fit the table's column."""
+    return f"{urlsplit(endpoint).hostname or ''}/…{endpoint[-16:]}"
 
 
 def _api_tokens(pdf: ExportDocument, document: Document) -> None:

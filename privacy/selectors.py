@@ -34,7 +34,7 @@ from patients.models import (
 from privacy.models import ConsentRecord
 from programs.models import Dosage
 from questionnaires.models import Answer, QuestionnaireRequest, Response
-from reminders.models import Delivery
+from reminders.models import Delivery, PushSubscription
 from tokens.models import ApiToken
 
 EXPORT_FORMAT = "mtt-ruecken-export"
@@ -75,7 +75,7 @@ def _patient(patient: Patient) -> dict[str, Any]:
         "last_login": user.last_login,
         "reminders": {
             "time": patient.reminder_time.strftime("%H:%M"),
-            "channel": patient.reminder_channel,
+            "channels": patient.reminder_channels,
             "opt_out": patient.reminder_opt_out,
             "habit_reminders": patient.habit_reminders,
             "quiet_hours_start": patient.quiet_hours_start.strftime("%H:%M"),
@@ -345,6 +345,19 @@ def patient_export(*, patient_id: int, now: datetime | None = None) -> dict[str,
                     "sent_at": delivery.sent_at,
                 }
                 for delivery in Delivery.objects.filter(patient=patient).order_by("day", "pk")
+            ],
+            # The devices that receive push reminders: the endpoint names the device at its
+            # push service (docs/privacy.md, "Push reminders"); the keys are secrets, left out.
+            "push_subscriptions": [
+                {
+                    "endpoint": device.endpoint,
+                    "expires_at": device.expires_at,
+                    "created_at": device.created_at,
+                    "last_sent_at": device.last_sent_at,
+                }
+                for device in PushSubscription.objects.filter(patient=patient).order_by(
+                    "created_at", "pk"
+                )
             ],
             "api_tokens": [
                 {

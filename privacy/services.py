@@ -10,7 +10,7 @@ What counts as personal data here (docs/security.md, "Privacy"):
   red-flag notes and clearances, session notes, reasons for skipping an exercise, next-day check
   and symptom report notes, reasons for phase changes, notes on calls about an alert;
 - traces of the login elsewhere: login-failure records (django-axes), second-factor devices,
-  admin history entries that name the patient, reminder delivery records.
+  admin history entries that name the patient, reminder delivery records, push devices.
 
 Clinical numbers — pain, effort, sets and repetitions, loads, flags, phases and dates of sessions,
 prescriptions, questionnaire answers and scores, habit ticks, alerts — are kept by anonymisation
@@ -50,7 +50,7 @@ from patients.models import (
 )
 from privacy import rules, selectors
 from privacy.models import ConsentAction, ConsentRecord, ConsentSource
-from reminders.models import Delivery, Digest, ReminderRun
+from reminders.models import Delivery, Digest, PushSubscription, ReminderRun
 from tokens.models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -274,6 +274,7 @@ def patient_anonymise(*, patient: Patient, by: User | None) -> Patient:
     Screening.objects.filter(patient=patient).delete()
     RedFlag.objects.filter(patient=patient).delete()
     Delivery.objects.filter(patient=patient).delete()
+    PushSubscription.objects.filter(patient=patient).delete()
     SessionLog.objects.filter(patient=patient).update(
         notes="", idempotency_key=None, request_hash=""
     )

@@ -6,6 +6,8 @@ row already there; a sender must move it from ``pending`` to ``sending`` with a 
 UPDATE before it may send, so only one sender ever does. Failures stay on the row for the admin.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -162,3 +164,35 @@ class ReminderRun(models.Model):
 
     def __str__(self):
         return f"{self.window_start:%Y-%m-%d %H:%M} – {self.window_end:%H:%M}"
+
+
+class PushSubscription(models.Model):
+    """One browser or phone that receives the patient's push reminders: what the browser's
+    ``PushSubscription.toJSON()`` gave the portal. The endpoint is personal data (it names the
+    device at its push service): exported with the patient's data and erased with them
+    (docs/privacy.md, "Push reminders"). An endpoint exists once; registering it again binds it
+    to whoever registers it now (a shared phone, a new login)."""
+
+    patient = models.ForeignKey(
+        Patient, models.CASCADE, related_name="push_subscriptions", verbose_name=_("patient")
+    )
+    endpoint = models.CharField(_("endpoint"), max_length=1000, unique=True)
+    # The browser's P-256 public key (65-byte point) and its 16-byte secret, URL-safe base64.
+    p256dh = models.CharField(_("device key"), max_length=100)
+    auth = models.CharField(_("device secret"), max_length=30)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_sent_at = models.DateTimeField(_("last push sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("push device")
+        verbose_name_plural = _("push devices")
+
+    def __str__(self):
+        return f"{self.get_host()} ({self.created_at:%Y-%m-%d})"
+
+    def get_host(self) -> str:
+        """The push service's host: enough to tell the patient's devices apart, no secret."""
+        return urlsplit(self.endpoint).hostname or ""

@@ -51,7 +51,7 @@ from patients.models import (
 from programs.models import Program
 from questionnaires.models import Questionnaire, QuestionnaireRequest, Response
 from reminders import rules
-from reminders.models import Delivery, ReminderKind
+from reminders.models import Delivery, PushSubscription, ReminderKind
 
 # Due-ness looks back over the longest interval (14 days) and the ISO week.
 HISTORY_DAYS = 21
@@ -434,3 +434,9 @@ def _due_training(rows: Sequence[tuple[int, date, bool]]) -> set[tuple[int, date
         ):
             due.add((patient_id, day))
     return due
+
+
+def push_subscriptions(patient: Patient) -> QuerySet[PushSubscription]:
+    """The patient's registered push devices, newest first: the only way to reach one (a
+    patient's own list in the portal and the API; another patient's id is simply not in it)."""
+    return PushSubscription.objects.filter(patient=patient).order_by("-created_at", "-id")

@@ -10,6 +10,7 @@
 # Environment: DEBUG (default true here), PORT (default: PORT in .env, else 8000),
 # ADMIN_REQUIRE_2FA (default false here while DEBUG is on) and whatever mtt.settings reads
 # (DATABASE_URL, REDIS_URL, …; without them SQLite and a file-system broker under var/).
+# Web Push: the VAPID keys from the environment or .env, else var/vapid.env (made when missing).
 # The processes share their metrics counters in var/metrics (PROMETHEUS_MULTIPROC_DIR, emptied
 # at every start; docs/operations.md "Metrics").
 # Expects the virtual environment that `make venv` builds (VENV, default .venv).
@@ -43,6 +44,15 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     exit 1
 fi
 
+# Web Push reminders need a VAPID key pair (README "Push reminders (Web Push)"): unless the
+# environment or .env has one, make one once under var/ and use it from then on.
+if [[ -z ${VAPID_PRIVATE_KEY:-} ]] && ! grep -qs '^[[:space:]]*VAPID_PRIVATE_KEY=.' .env; then
+    "$bin/python" manage.py vapid_keys --write var/vapid.env
+    set -a
+    # shellcheck source=/dev/null
+    source var/vapid.env
+    set +a
+fi
 "$bin/python" manage.py migrate --noinput
 # The cache all processes share when there is no REDIS_URL (docs/operations.md "Cache").
 "$bin/python" manage.py createcachetable --verbosity 0  # the migrations create it; this repairs a dropped one

@@ -77,6 +77,21 @@ _BROKER_KEYS_BEFORE = pytest.StashKey[set[bytes] | None]()
 
 
 @pytest.fixture
+def push_service(settings):
+    """A local push service (tests/push_service.py) and VAPID keys of this test's own; http to
+    the loopback address is allowed as in development."""
+    from reminders.push import generate_keys
+    from tests.push_service import PushService
+
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = generate_keys()
+    settings.VAPID_SUBJECT = "mailto:praxis@example.org"
+    settings.PUSH_ALLOW_LOOPBACK_HTTP = True
+    service = PushService()
+    yield service
+    service.close()
+
+
+@pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser(
         "practice-admin", email="admin@example.org", password="correct horse battery"

@@ -42,7 +42,7 @@ PROFILE_FIELDSETS: "tuple[tuple[StrOrPromise, _FieldOpts], ...]" = (
         gettext_lazy("Reminders"),
         {
             "fields": (
-                ("reminder_time", "reminder_channel"),
+                ("reminder_time", "remind_by_email", "remind_by_push"),
                 ("reminder_opt_out", "habit_reminders"),
                 ("quiet_hours_start", "quiet_hours_end"),
             )

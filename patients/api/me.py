@@ -11,7 +11,14 @@ from patients.api.base import IsPatient, caller_patient, patient_day
 from patients.api.habits import HabitDaySerializer
 from patients.api.safety import AdviceSerializer, PracticeSerializer, practice, today_advice
 from patients.hooks import hook
-from patients.models import OPEN_STATUSES, AssignmentStatus, Language, Side, dose_extras
+from patients.models import (
+    OPEN_STATUSES,
+    AssignmentStatus,
+    Language,
+    ReminderChannel,
+    Side,
+    dose_extras,
+)
 from programs.api.serializers import MediaSerializer
 from programs.catalogue import catalogue
 
@@ -213,6 +220,13 @@ class ProfileSerializer(serializers.Serializer):
     time_zone = serializers.CharField(max_length=64, help_text="IANA zone, e.g. Europe/Berlin.")
     reminder_time = LocalTimeField(help_text="HH:MM, the patient's local time.")
     reminder_opt_out = serializers.BooleanField()
+    reminder_channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReminderChannel.choices),
+        max_length=len(ReminderChannel.values),
+        help_text="How reminders reach the patient: `email` and/or `push` (to the devices "
+        "registered under `me/push-subscriptions/`). At least one unless `reminder_opt_out`; "
+        "`push` only where the server has VAPID keys (`push/public-key/` is not null).",
+    )
     habit_reminders = serializers.BooleanField()
     calendar_url = serializers.SerializerMethodField(
         help_text="The patient's secret iCalendar feed of due sessions (made on first read)."

@@ -30,6 +30,7 @@ from patients.api.red_flags import (
     screening_answer,
 )
 from patients.models import (
+    CHANNEL_FIELDS,
     CONSENT_FIELDS,
     OPEN_STATUSES,
     PROFILE_FIELDS,
@@ -40,12 +41,12 @@ from patients.models import (
     Screening,
 )
 
-# The profile as the API shows and takes it: without the reminder channel and the quiet hours
+# The profile as the API shows and takes it: without the reminder channels and the quiet hours
 # (set in the portal and the admin) and without consent (its own flow, privacy.services).
 API_PROFILE_FIELDS = [
     name
     for name in PROFILE_FIELDS
-    if name not in {"reminder_channel", *THERAPIST_SETTINGS, *CONSENT_FIELDS}
+    if name not in {*CHANNEL_FIELDS.values(), *THERAPIST_SETTINGS, *CONSENT_FIELDS}
 ]
 
 

@@ -1,6 +1,7 @@
 """The patient record: the settings a patient changes themselves (portal, ``me/profile/``) and a
 therapist's changes to names, clinical fields and settings (admin, API)."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,25 +10,71 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from patients import rules
 from patients.models import (
+    CHANNEL_FIELDS,
     CLINICAL_FIELDS,
     PATIENT_SETTINGS,
     PERSONAL_FIELDS,
     THERAPIST_SETTINGS,
     Patient,
+    ReminderChannel,
 )
+from patients.selectors import push_configured
+
+
+def _channel_fields(patient: Patient, channels: Iterable[str]) -> dict[str, bool]:
+    """A list of channel names (``me/profile/``'s ``reminder_channels``) as Patient fields."""
+    chosen = set(channels)
+    unknown = chosen - set(ReminderChannel.values)
+    if unknown:
+        raise ValidationError(
+            {
+                "reminder_channels": _("Unknown reminder channel: %(names)s")
+                % {"names": ", ".join(sorted(unknown))}
+            }
+        )
+    return {field: channel in chosen for channel, field in CHANNEL_FIELDS.items()}
+
+
+def _check_channels(patient: Patient, fields: dict[str, Any]) -> None:
+    """At least one channel unless reminders are off; push only where the server can send it
+    (a patient who has it on keeps it when the keys go away: nothing is lost, nothing sent)."""
+    turns_push_on = fields.get("remind_by_push") and not patient.remind_by_push
+    if turns_push_on and not push_configured():
+        raise ValidationError(
+            {"reminder_channels": _("Push reminders are not available on this server.")}
+        )
+    problem = rules.reminder_channels_problem(
+        email=fields.get("remind_by_email", patient.remind_by_email),
+        push=fields.get("remind_by_push", patient.remind_by_push),
+        opt_out=fields.get("reminder_opt_out", patient.reminder_opt_out),
+    )
+    if problem:
+        raise ValidationError({"reminder_channels": problem})
 
 
 @transaction.atomic
-def patient_profile_update(*, patient: Patient, email: str | None = None, **fields: Any) -> Patient:
+def patient_profile_update(
+    *,
+    patient: Patient,
+    email: str | None = None,
+    reminder_channels: Iterable[str] | None = None,
+    **fields: Any,
+) -> Patient:
     """The settings a patient may change themselves (portal profile, ``me/profile/``). Clinical
     fields such as the pain limit stay with the therapist. An e-mail address can log in, so it
-    must not belong to another account."""
+    must not belong to another account. ``reminder_channels`` (names) sets the channel fields
+    at once; at least one must stay chosen unless reminders are switched off."""
     unknown = set(fields) - set(PATIENT_SETTINGS)
     if unknown:
         raise ValidationError(
             {field: _("This setting cannot be changed here.") for field in unknown}
         )
+    if reminder_channels is not None:
+        fields.update(_channel_fields(patient, reminder_channels))
+    if {"reminder_opt_out", *CHANNEL_FIELDS.values()} & set(fields):
+        _check_channels(patient, fields)
     user = patient.user
     if email is not None and email.strip().lower() != user.email.lower():
         email = email.strip()

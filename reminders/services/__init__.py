@@ -33,6 +33,11 @@ from reminders.services.enqueue import (
     enqueue_retry,
     retry_delay,
 )
+from reminders.services.push import (
+    push_subscription_delete,
+    push_subscription_save,
+    push_subscriptions_forget,
+)
 from reminders.services.runs import (
     RUN_HISTORY_DAYS,
     RunResult,
@@ -76,6 +81,9 @@ __all__ = [
     "enqueue_deliveries",
     "enqueue_digests",
     "enqueue_retry",
+    "push_subscription_delete",
+    "push_subscription_save",
+    "push_subscriptions_forget",
     "reminders_run",
     "retry_delay",
     "run_window",

@@ -5,7 +5,9 @@
  *   shows the offline page.
  * - Exercise pictures (/media/): kept as they are loaded, answered from the cache.
  * - Sessions saved offline wait in the outbox (static/js/outbox.js) and go out on Background
- *   Sync; the pages also send them when they load or come back online. */
+ *   Sync; the pages also send them when they load or come back online.
+ * - Push reminders (reminders/push.py): shown as a notification ("Time for your training" and
+ *   a link, never health data); a tap opens the linked page, or focuses it when it is open. */
 "use strict";
 importScripts({{ outbox_script }});
 
@@ -102,5 +104,36 @@ self.addEventListener("sync", function (event) {
 
 self.addEventListener("message", function (event) {
   if (event.data === "flush") event.waitUntil(MttOutbox.flush().then(tell));
+});
+self.addEventListener("push", function (event) {
+  var message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  var url = new URL(message.url || SETTINGS.pushDefaultUrl, self.location.origin);
+  // Only the site's own pages: a push is no way to send the patient elsewhere.
+  if (url.origin !== self.location.origin) url = new URL(SETTINGS.pushDefaultUrl, self.location.origin);
+  event.waitUntil(self.registration.showNotification(message.title || SETTINGS.pushDefaultTitle, {
+    body: message.body || "",
+    tag: message.tag || "mtt-reminder",
+    lang: message.lang || "",
+    icon: SETTINGS.pushIcon,
+    badge: SETTINGS.pushIcon,
+    data: { url: url.href }
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) ||
+    new URL(SETTINGS.pushDefaultUrl, self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (clients) {
+    for (var i = 0; i < clients.length; i += 1) {
+      if (clients[i].url === url && "focus" in clients[i]) return clients[i].focus();
+    }
+    return self.clients.openWindow(url);
+  }));
 });
 {% endautoescape %}

@@ -96,7 +96,7 @@ def test_adding_a_patient_records_the_addition(therapist_client, therapist):
             "language": "de",
             "time_zone": "Europe/Berlin",
             "reminder_time": "18:00",
-            "reminder_channel": "email",
+            "remind_by_email": "on",
             "quiet_hours_start": "21:00",
             "quiet_hours_end": "07:00",
             "pain_limit": 3,

@@ -88,6 +88,9 @@ def practice(db):
     delivery(anna, ReminderKind.RED_FLAG, DeliveryStatus.PENDING, minutes_ago=10, alert=alert)
     delivery(anna, ReminderKind.SESSION, DeliveryStatus.SENT)
     delivery(berta, ReminderKind.SESSION, DeliveryStatus.FAILED)
+    # Sent by push; the e-mail could not go (no address): each channel counts its own outcome.
+    channels = {"email": "skipped", "push": "sent"}
+    delivery(anna, ReminderKind.EVENING, DeliveryStatus.SENT, details={"channels": channels})
     delivery(berta, ReminderKind.HABITS, DeliveryStatus.SENT, minutes_ago=60 * 25)  # too old
     Digest.objects.create(
         therapist=therapist,
@@ -122,6 +125,9 @@ def test_the_apps_numbers_come_from_the_database(practice, settings):
     # Sent and failed in the last 24 hours, by channel: the digest counts as e-mail.
     assert _value(text, "mtt_reminders_last_24h", channel="email", status="sent") == 2
     assert _value(text, "mtt_reminders_last_24h", channel="email", status="failed") == 1
+    assert _value(text, "mtt_reminders_last_24h", channel="email", status="skipped") == 1
+    assert _value(text, "mtt_reminders_last_24h", channel="push", status="sent") == 1
+    assert _value(text, "mtt_reminders_last_24h", channel="push", status="failed") == 0
     # No patient data: no names, no usernames in the scrape.
     assert "anna" not in text
     assert "berta" not in text

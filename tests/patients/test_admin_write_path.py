@@ -204,3 +204,22 @@ def test_a_new_patient_of_another_therapist_only_from_the_practice_admin(
     assert "therapist" in refused.value.message_dict
     assert not Patient.objects.filter(user__username="p1").exists()
     assert made.therapist == other_therapist
+
+
+def test_the_change_form_keeps_a_reminder_channel_unless_reminders_are_off(
+    therapist_client, patient
+):
+    data, form = form_data(therapist_client, patient)
+    assert {"remind_by_email", "remind_by_push"} <= form.fields.keys()
+    data.pop("remind_by_email")  # an unticked check box is not posted
+
+    refused = therapist_client.post(change_url(patient), data, follow=True)
+
+    assert "Choose at least one way to be reminded, or switch reminders off." in (
+        refused.content.decode()
+    )
+    assert Patient.objects.get(pk=patient.pk).remind_by_email is True
+    switched_off = therapist_client.post(change_url(patient), {**data, "reminder_opt_out": "on"})
+    assert switched_off.status_code == 302
+    after = Patient.objects.get(pk=patient.pk)
+    assert (after.remind_by_email, after.reminder_opt_out) == (False, True)

@@ -217,7 +217,7 @@ def test_profile_saves_settings_and_applies_the_language(patient_client, patient
         "language": "de",
         "time_zone": "Europe/Vienna",
         "reminder_time": "07:30",
-        "reminder_channel": "email",
+        "reminder_channels": ["email"],
         "reminder_opt_out": "on",
     }
     response = patient_client.post(reverse("profile"), data)
@@ -244,7 +244,7 @@ def test_profile_rejects_bad_values_and_writes_nothing(patient_client, patient, 
         "language": "en",
         "time_zone": "Europe/Berlin",
         "reminder_time": "18:00",
-        "reminder_channel": "email",
+        "reminder_channels": ["email"],
         field: value,
     }
     response = patient_client.post(reverse("profile"), data)
@@ -260,7 +260,7 @@ def test_profile_refuses_an_email_of_another_account(patient_client, patient, ot
         "language": "en",
         "time_zone": "Europe/Berlin",
         "reminder_time": "18:00",
-        "reminder_channel": "email",
+        "reminder_channels": ["email"],
     }
     response = patient_client.post(reverse("profile"), data)
     assert response.context["form"].errors["email"]

@@ -19,7 +19,7 @@ from patients.models import Alert, FlagKind, Patient, RedFlagSign
 from programs.models import DailyHabit, Program
 from questionnaires.models import Questionnaire
 from questionnaires.services import response_submit
-from reminders.models import Delivery, ReminderKind
+from reminders.models import Delivery, PushSubscription, ReminderKind
 from tests import factories
 from tests.two_factor import login_verified
 from tokens.services import token_create
@@ -137,6 +137,13 @@ def make_marked_patient(therapist, tag: str, *, sessions: int = 3, language="de"
         batch=uuid.uuid4(),
         updated_at=timezone.now(),
         error=f"mailbox {email} full",
+    )
+    # A push device whose address carries the note: the scans find it until it is erased.
+    PushSubscription.objects.create(
+        patient=patient,
+        endpoint=f"https://push.example.org/send/{note}",
+        p256dh="B" + "A" * 86,
+        auth="A" * 22,
     )
     token_create(user=patient.user)
     login_verified(Client(), patient.user)  # a row in django_session

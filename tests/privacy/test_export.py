@@ -65,6 +65,10 @@ def test_the_export_holds_every_kind_of_data_of_the_patient(anna):
     assert [d["kind"] for d in document["reminder_deliveries"]] == ["session"]
     assert [c["source"] for c in document["consent_records"]] == ["intake"]
     assert len(document["api_tokens"]) == 1
+    (device,) = document["push_subscriptions"]
+    assert device["endpoint"] == f"https://push.example.org/send/{anna.note}"
+    assert "p256dh" not in device and "auth" not in device  # the device's secrets stay out
+    assert profile["reminders"]["channels"] == ["email"]
     assert "digest" not in json.dumps(document["api_tokens"], default=str)
 
 
@@ -111,6 +115,10 @@ def test_the_pdf_is_in_the_patients_language_with_their_data(anna, bert):
         heading_de = translation.gettext("Your data at MTT Rücken")
     assert "Your data at MTT Rücken" in english_text
     assert heading_de in german_text
+    # The push device: its push service and the end of its address (the JSON has all of it).
+    assert "Devices for push reminders" in english_text
+    assert f"push.example.org/…/send/{bert.note}" in english_text.replace("\n", "")
+    assert "Send reminders by" in english_text and "e-mail" in english_text
 
 
 def test_a_long_history_runs_over_pages_with_the_table_heading_repeated(therapist):

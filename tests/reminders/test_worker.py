@@ -192,6 +192,54 @@ def test_two_beat_runs_send_exactly_one_reminder_per_due_patient(worker):
     assert set(sessions.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
 
 
+@pytest.fixture
+def push_worker(push_service, monkeypatch, request):
+    """A worker that sends push reminders to the test's local push service with the test's
+    VAPID keys (push_service put them into this process's settings)."""
+    monkeypatch.setenv("VAPID_PUBLIC_KEY", settings.VAPID_PUBLIC_KEY)
+    monkeypatch.setenv("VAPID_PRIVATE_KEY", settings.VAPID_PRIVATE_KEY)
+    monkeypatch.setenv("VAPID_SUBJECT", settings.VAPID_SUBJECT)
+    monkeypatch.setenv("PUSH_ALLOW_LOOPBACK_HTTP", "true")
+    return request.getfixturevalue("worker")
+
+
+def test_the_worker_sends_each_push_once_with_the_email(push_worker, push_service):
+    queue, mail_dir = push_worker
+    patients = _patients_due_now(2)
+    devices = {}
+    for patient in patients:
+        device = push_service.device()
+        data = device.to_json()
+        services.push_subscription_save(
+            patient=patient,
+            endpoint=data["endpoint"],
+            p256dh=data["keys"]["p256dh"],
+            auth=data["keys"]["auth"],
+        )
+        devices[device.endpoint.removeprefix(push_service.origin)] = (patient, device)
+
+    tasks.run_reminders.apply_async(queue=queue)
+    tasks.run_reminders.apply_async(queue=queue)
+    # Each patient's session reminder, and the baseline questionnaire reminder that is due too.
+    expected = 2 * len(patients)
+    assert len(push_service.wait_for(expected)) >= expected
+    tasks.run_reminders.apply_async(queue=queue)
+    time.sleep(3)  # anything sent twice would have arrived by now
+
+    assert Delivery.objects.count() == len(push_service.received) == expected
+    seen = set()
+    for received in push_service.received:
+        patient, device = devices[received.path]
+        message = received.decrypt(device)
+        assert message["lang"] == patient.language
+        seen.add((patient.pk, message["tag"]))
+    assert seen == {(p.pk, tag) for p in patients for tag in ("mtt-session", "mtt-questionnaire")}
+    for delivery in Delivery.objects.all():
+        assert delivery.details["channels"] == {"email": "sent", "push": "sent"}
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+    assert len(_emails(mail_dir)) == expected
+
+
 def test_logging_works_with_the_broker_down_and_the_alert_goes_out_later(
     monkeypatch, caplog, django_capture_on_commit_callbacks
 ):

@@ -46,7 +46,7 @@ from programs.models import DailyHabit, Exercise, Phase, Program, TrainingGoal
 from programs.services import program_copy
 from questionnaires.models import Item, Questionnaire
 from questionnaires.services import questionnaire_request_create
-from reminders.models import Delivery, Digest, ReminderKind, ReminderRun
+from reminders.models import Delivery, Digest, PushSubscription, ReminderKind, ReminderRun
 from reminders.services import calendar_token_rotate
 from tests.api.conftest import ROLES
 from tests.two_factor import confirmed_device, login_verified
@@ -183,6 +183,10 @@ EXPECTED.update(
         "me-consent": API_PATIENT,
         # API: the safety loop (symptom reports, screenings, red flags and their clearance)
         "me-symptom-report-list": API_PATIENT,
+        # API: push reminders (the public key, the patient's own devices)
+        "push-public-key": API_PATIENT,
+        "me-push-subscription-list": API_PATIENT,
+        "me-push-subscription-detail": r(401, OK, 404, 403, 403, 403),  # anna's device
         "patient-screenings": r(401, 403, 403, 405, 405, 405),  # therapists, POST only
         "red-flag-codes": API_ALL,
         "red-flag-list": API_ALL,
@@ -365,6 +369,12 @@ class Objects:
         self.own_program = program_copy(
             program=Program.objects.get(slug="master"), owner=world.therapist
         )
+        self.push_device = PushSubscription.objects.create(
+            patient=patient,
+            endpoint="https://push.example.org/send/anna",
+            p256dh="B" + "A" * 86,
+            auth="A" * 22,
+        )
         calendar_token_rotate(patient=patient)
         confirmed_device(world.therapist)
         self._extra_admin_objects()
@@ -489,6 +499,7 @@ class Objects:
         own = {
             "admin:otp_totp_totpdevice_": confirmed_device(world.therapist).pk,
             "auth-token-": self.token.pk,
+            "me-push-subscription-": self.push_device.pk,
             "portal:session_feedback": world.session.pk,
             "portal:questionnaire_result": world.response.pk,
             "portal:symptom_report_result": self.symptom_report.pk,
