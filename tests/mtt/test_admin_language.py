@@ -83,37 +83,58 @@ GERMAN_TEXTS = {
 
 
 class Texts(HTMLParser):
-    """The texts a reader sees or hears on a page, without scripts, styles and typed-in text."""
+    """The texts a reader sees or hears on a page, without scripts, styles and typed-in text,
+    each with the language the page declares for it (the nearest ``lang`` attribute: the
+    therapist's preview shows the patient's page in the patient's language under a banner in
+    the therapist's)."""
 
     HIDDEN = {"script", "style", "textarea", "template"}
     READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 
-    def __init__(self):
+    def __init__(self, language: str):
         super().__init__()
-        self.texts: list[str] = []
+        self.texts: list[tuple[str, str]] = []
         self._hidden = 0
+        # [tag, language, open elements of that tag inside it] for each element with a lang
+        self._languages: list[list] = [["", language, 1]]
+
+    @property
+    def language(self) -> str:
+        return self._languages[-1][1]
 
     def handle_starttag(self, tag, attrs):
         if tag in self.HIDDEN:
             self._hidden += 1
         values = dict(attrs)
-        self.texts += [values[name] for name in self.READ_ATTRIBUTES if values.get(name)]
+        top = self._languages[-1]
+        if values.get("lang"):
+            self._languages.append([tag, values["lang"][:2], 1])
+        elif tag == top[0]:
+            top[2] += 1
+        self.texts += [
+            (values[name], self.language) for name in self.READ_ATTRIBUTES if values.get(name)
+        ]
         if tag == "input" and values.get("type") in ("submit", "button", "reset"):
-            self.texts.append(values.get("value") or "")
+            self.texts.append((values.get("value") or "", self.language))
 
     def handle_endtag(self, tag):
         if tag in self.HIDDEN and self._hidden:
             self._hidden -= 1
+        top = self._languages[-1]
+        if tag == top[0]:
+            top[2] -= 1
+            if not top[2] and len(self._languages) > 1:
+                self._languages.pop()
 
     def handle_data(self, data):
         if not self._hidden and data.strip():
-            self.texts.append(data)
+            self.texts.append((data, self.language))
 
 
-def visible_texts(html: str) -> set[str]:
-    parser = Texts()
+def visible_texts(html: str, language: str) -> set[tuple[str, str]]:
+    parser = Texts(language)
     parser.feed(html)
-    return {_norm(text) for text in parser.texts if _norm(text)}
+    return {(_norm(text), lang) for text, lang in parser.texts if _norm(text)}
 
 
 # normalised texts that are some msgid's German wording ("Programme" is German too)
@@ -121,16 +142,17 @@ GERMAN_WORDINGS = {_norm(text) for text in GERMAN.values()}
 
 
 def leftovers(html: str, language: str, data: set[str]) -> list[str]:
-    """The texts of a page in the other language (see the module's docstring)."""
+    """The texts of a page in another language than the one declared for them (see the
+    module's docstring); ``language`` is the user's, for texts the page declares nothing for."""
     found = []
-    for text in sorted(visible_texts(html) - data):
-        if not re.search(r"[^\W\d_]{2}", text):
-            continue  # no word in it: "-", "3 × 15", "12.05.2026"
-        if language == "de" and text in ENGLISH_TEXTS and text not in GERMAN_WORDINGS:
+    for text, declared in sorted(visible_texts(html, language)):
+        if text in data or not re.search(r"[^\W\d_]{2}", text):
+            continue  # a database value, or no word in it: "-", "3 × 15", "12.05.2026"
+        if declared == "de" and text in ENGLISH_TEXTS and text not in GERMAN_WORDINGS:
             german = ENGLISH_TEXTS[text]
             if german is None or _norm(german) != text:
                 found.append(f"{text!r} (German: {german!r})")
-        elif language == "en" and text in GERMAN_TEXTS and text not in ENGLISH_TEXTS:
+        elif declared == "en" and text in GERMAN_TEXTS and text not in ENGLISH_TEXTS:
             found.append(f"{text!r} (English: {GERMAN_TEXTS[text]!r})")
     return found
 
@@ -318,3 +340,16 @@ def test_the_admins_scripts_speak_german(pages, db):
     # (the catalogue is JSON with its umlauts escaped: "Ausf\u00fchren")
     assert "Sie haben eine Aktion gew" in script  # an action chosen but nothing changed
     assert "Uhrzeit w" in script  # Django's own German stays
+
+
+def test_the_check_reads_each_text_in_the_language_declared_for_it():
+    """The preview: the patient's German page under the English therapist's banner."""
+    page = (
+        '<html lang="de"><header lang="en"><p>Übung</p><div><p>Exercise</p></div></header>'
+        "<main><p>Exercise</p><p>Übung</p></main></html>"
+    )
+
+    found = " ".join(leftovers(page, "en", set()))
+
+    assert found.count("'exercise'") == 1  # in the German main part only
+    assert found.count("'übung'") == 1  # in the English banner only
