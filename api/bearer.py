@@ -39,17 +39,21 @@ from accounts import language as profile_language
 from api.errors import is_api
 
 KEYWORD = b"bearer"
+_BEARER_API = "_bearer_api"
 HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
 def is_bearer_api(request: HttpRequest) -> bool:
     """Under ``/api/`` with an ``Authorization: Bearer`` header, read as
     ``tokens.authentication`` reads it (a malformed one is its 401, not a session's turn)."""
+    known = request.__dict__.get(_BEARER_API)
+    if known is not None:
+        return known
     header = request.META.get("HTTP_AUTHORIZATION")
-    if not header or not is_api(request):
-        return False
-    parts = header.encode("iso-8859-1", "replace").split()
-    return bool(parts) and parts[0].lower() == KEYWORD
+    parts = header.encode("iso-8859-1", "replace").split() if header else []
+    answer = bool(parts) and parts[0].lower() == KEYWORD and is_api(request)
+    request.__dict__[_BEARER_API] = answer  # asked by every wrapped middleware: decided once
+    return answer
 
 
 def skipped_by_bearer_api(middleware: type) -> type:
