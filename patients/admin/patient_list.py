@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.utils import display_for_value, lookup_field
 from django.contrib.admin.views.main import ChangeList
 from django.urls import NoReverseMatch
 from django.utils import formats, timezone
@@ -174,7 +175,7 @@ class PatientChangeList(ChangeList):
                 elif name == "name":
                     cells.append(self._link_cell(patient, suffix))
                 else:
-                    value = CELLS[str(name)](patient)
+                    value = self._cell(name, patient)
                     cells.append(
                         format_html(
                             '<td class="field-{}">{}</td>',
@@ -184,6 +185,17 @@ class PatientChangeList(ChangeList):
                     )
             rows.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))  # noqa: S308 (cells are escaped)
         return rows
+
+    def _cell(self, name, patient: Row) -> str | None:
+        """The column's cell from ``CELLS``; a column added elsewhere (a subclass's
+        ``list_display``) the way Django's admin shows it."""
+        cell = CELLS.get(name) if isinstance(name, str) else None
+        if cell is not None:
+            return cell(patient)
+        _field, attr, value = lookup_field(name, patient, self.model_admin)
+        return display_for_value(
+            value, self.model_admin.get_empty_value_display(), getattr(attr, "boolean", False)
+        )
 
     def _link_cell(self, patient: Patient, suffix: str) -> SafeString:
         try:

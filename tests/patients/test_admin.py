@@ -702,6 +702,26 @@ def test_the_patient_list_rows_show_every_column_in_words(
     assert '<label for="searchbar"><img' in html and "Search patients</span></label>" in html
 
 
+def test_the_patient_list_in_a_popup_and_with_a_column_added_elsewhere(
+    therapist_client, patient, monkeypatch
+):
+    """A popup (a raw-id lookup) links its rows back to the opener; a column that is not one of
+    the list's own cells is shown the way Django's admin shows it."""
+    popup = therapist_client.get(changelist(Patient), {"_popup": "1"})
+    row = popup.context["cl"].rows[0]
+    assert f'data-popup-opener="{patient.pk}"' in row
+
+    patient_admin = admin.site.get_model_admin(Patient)
+    monkeypatch.setattr(
+        type(patient_admin),
+        "get_list_display",
+        lambda self, request: [*type(self).list_display, "pain_limit"],
+    )
+    listed = therapist_client.get(changelist(Patient))
+    row = listed.context["cl"].rows[0]
+    assert f'<td class="field-pain_limit">{patient.pain_limit}</td>' in row
+
+
 def test_the_patient_list_adherence_is_the_rule_applied_to_the_same_days(
     therapist, therapist_client, make_patient, master, log_session
 ):
