@@ -86,14 +86,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # api.bearer: the browser's middleware (login session, second factor, profile language,
+    # messages), which API calls with a bearer token skip; Django's own otherwise.
+    "api.bearer.SessionMiddleware",
+    "api.bearer.LocaleMiddleware",  # bearer API calls: Accept-Language only
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "accounts.language.ProfileLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "api.bearer.AuthenticationMiddleware",
+    "api.bearer.OTPMiddleware",
+    "api.bearer.ProfileLanguageMiddleware",
+    "api.bearer.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the 429 answer
 ]

@@ -152,7 +152,9 @@ def adherence(
     Extra sessions do not count above the prescription: training more is not "more adherent".
     When nothing is prescribed nothing was missed, so the answer is 1.00.
     """
-    done, prescribed = _capped_counts(done_days, weekly_target, start, end)
+    done, prescribed = _capped_counts(
+        _days_within(done_days, start, end), weekly_target, start, end
+    )
     return _floor_hundredths(done, prescribed)
 
 
@@ -164,21 +166,36 @@ def overall_adherence(
     Capping each goal first keeps extra rolling from hiding skipped strength work. ``items`` holds
     one ``(done_days, weekly_target)`` pair per goal; no goals means nothing missed, 1.00.
     """
-    counts = [_capped_counts(days, target, start, end) for days, target in items]
+    return overall_adherence_of_counts(
+        [(_days_within(days, start, end), target) for days, target in items],
+        start=start,
+        end=end,
+    )
+
+
+def overall_adherence_of_counts(
+    items: Iterable[tuple[int, Decimal]], *, start: date, end: date
+) -> Decimal:
+    """``overall_adherence`` when the days are already counted: one ``(days done in [start,
+    end], weekly_target)`` pair per goal, as the patient list's query counts them in SQL."""
+    counts = [_capped_counts(done, target, start, end) for done, target in items]
     return _floor_hundredths(sum(c[0] for c in counts), sum(c[1] for c in counts))
 
 
+def _days_within(done_days: Iterable[date], start: date, end: date) -> int:
+    return sum(1 for day in _sorted_days(done_days) if start <= day <= end)
+
+
 def _capped_counts(
-    done_days: Iterable[date], weekly_target: Decimal, start: date, end: date
+    done: int, weekly_target: Decimal, start: date, end: date
 ) -> tuple[Fraction, Fraction]:
     """(done capped at prescribed, prescribed) for one goal, as exact fractions of sessions."""
     if end < start:
         raise ValueError("The adherence window ends before it starts.")
     if weekly_target < 0:
         raise ValueError("weekly_target must not be negative.")
-    done = Fraction(sum(1 for day in _sorted_days(done_days) if start <= day <= end))
     prescribed = Fraction(Decimal(weekly_target)) * ((end - start).days + 1) / 7
-    return min(done, prescribed), prescribed
+    return min(Fraction(done), prescribed), prescribed
 
 
 def _floor_hundredths(numerator: Fraction | int, denominator: Fraction | int) -> Decimal:

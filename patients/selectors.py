@@ -13,8 +13,20 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, Least
 
 from patients import rules
 from patients.hooks import hook
@@ -334,11 +346,18 @@ def patient_overview(*, patient: Patient, today: date) -> dict[str, Any]:
 def patient_changelist_annotations(
     queryset: QuerySet[Patient], *, today: date
 ) -> QuerySet[Patient]:
-    """Columns of the therapist's patient list as correlated subqueries (index-backed), so the
-    list costs the same number of queries for 20 or 2000 patients."""
+    """Every column of the therapist's patient list as correlated subqueries (index-backed) of
+    the one query that reads the page, so the list costs the same number of queries for 20 or
+    2000 patients. Adherence comes as counts (``adherence_counts``) for ``changelist_adherence``
+    to apply the rule to."""
     sessions = SessionLog.objects.filter(patient=OuterRef("pk"))
     open_assignment_qs = Assignment.objects.filter(patient=OuterRef("pk"), status__in=OPEN_STATUSES)
+    active_assignment_qs = Assignment.objects.filter(
+        patient=OuterRef("pk"), status=AssignmentStatus.ACTIVE
+    )
     return queryset.annotate(
+        active_start_date=Subquery(active_assignment_qs.values("start_date")[:1]),
+        adherence_counts=Subquery(_adherence_counts(today=today)),
         last_session_at=Subquery(sessions.order_by("-performed_at").values("performed_at")[:1]),
         sessions_14d=Coalesce(
             Subquery(
@@ -365,6 +384,68 @@ def patient_changelist_annotations(
         current_phase_number=Subquery(open_assignment_qs.values("current_phase__number")[:1]),
         assignment_status=Subquery(open_assignment_qs.values("status")[:1]),
     ).select_related("user", "therapist")
+
+
+def _adherence_counts(*, today: date) -> QuerySet[Any, Any]:
+    """For the patient of the outer query: ``"<weekly target>:<days done>"`` for each goal of
+    the active programme, comma-separated — the days counted as ``rules.overall_adherence``
+    counts them (distinct days, not skipped, from the later of the window's and the
+    programme's start until ``today``), as ``adherence_for_patients`` reads them."""
+    window_start = today - timedelta(days=ADHERENCE_WINDOW_DAYS - 1)
+    counted_from = Least(
+        Greatest(Value(window_start), OuterRef("assignment__start_date")), Value(today)
+    )
+    days_done = (
+        ExerciseEntry.objects.filter(
+            session__patient_id=OuterRef(OuterRef("pk")),
+            exercise_id=OuterRef("exercise_id"),
+            session__local_date__gte=counted_from,
+            session__local_date__lte=today,
+            skipped=False,
+        )
+        .order_by()
+        .values("exercise_id")
+        .annotate(n=Count("session__local_date", distinct=True))
+        .values("n")
+    )
+    return (
+        PrescriptionItem.objects.filter(
+            assignment__patient_id=OuterRef("pk"),
+            assignment__status=AssignmentStatus.ACTIVE,
+            removed_at__isnull=True,
+        )
+        .order_by()
+        .annotate(days_done=Coalesce(Subquery(days_done), 0))
+        .values("assignment__patient_id")
+        .annotate(
+            counts=StringAgg(
+                Concat(
+                    Cast("weekly_target", CharField()),
+                    Value(":"),
+                    Cast("days_done", CharField()),
+                ),
+                delimiter=Value(","),
+            )
+        )
+        .values("counts")
+    )
+
+
+def changelist_adherence(
+    *, counts: str | None, start_date: date | None, today: date
+) -> Decimal | None:
+    """Adherence over the window from a row of ``patient_changelist_annotations``; ``None``
+    without an active programme with goals."""
+    if not counts or start_date is None:
+        return None
+    window_start = today - timedelta(days=ADHERENCE_WINDOW_DAYS - 1)
+    items = []
+    for pair in counts.split(","):
+        target, done = pair.split(":")
+        items.append((int(done), Decimal(target)))
+    return rules.overall_adherence_of_counts(
+        items, start=min(max(window_start, start_date), today), end=today
+    )
 
 
 # --- Portal ---------------------------------------------------------------------------------

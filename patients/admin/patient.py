@@ -4,18 +4,15 @@ page (``patient_page``). Columns and filters of the list live in ``patient_list`
 from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.services import patient_invite
 from audit.admin_mixins import AuditedAdminMixin
 from audit.models import AuditAction
 from patients import services
-from patients.admin import actions
+from patients.admin import actions, patient_list
 from patients.admin.forms import PatientCreationForm
 from patients.admin.patient_list import (
     OpenAlertsFilter,
@@ -27,7 +24,7 @@ from patients.admin.patient_list import (
 from patients.admin.patient_page import PatientPageMixin
 from patients.admin.preview import PatientPreviewMixin
 from patients.admin.scoping import TherapistScopedAdminMixin
-from patients.models import CONSENT_FIELDS, PROFILE_FIELDS, AssignmentStatus, Patient
+from patients.models import CONSENT_FIELDS, PROFILE_FIELDS, Patient
 
 # Set on the request when the service refused a change form's save.
 REFUSED = "_patient_update_refused"
@@ -88,16 +85,6 @@ class PatientAdmin(
     # Rendering is most of the list's cost (make bench, docs/benchmarks.md): pages of 25, and
     # no second COUNT of the unfiltered list ("Show all" stays, without its number).
     list_per_page = 25
-
-    def action_checkbox(self, obj):
-        """Django's row checkbox, written out: rendering a widget template for each row cost
-        about a tenth of the list page (make bench, docs/benchmarks.md). Same markup."""
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            _("Select this object for an action - {}").format(obj),
-        )
 
     show_full_result_count = False
     list_filter = [PhaseFilter, ProgrammeStatusFilter, OpenRedFlagFilter, OpenAlertsFilter]
@@ -258,13 +245,16 @@ class PatientAdmin(
 
     # --- list columns ----------------------------------------------------------------------
 
+    # The list's rows are written by ``PatientChangeList.rows`` with the cells of
+    # ``patient_list``; these name the columns (header, sorting) and show the same cells.
+
     @admin.display(description=gettext_lazy("name"), ordering="user__last_name")
     def name(self, patient):
-        return str(patient)
+        return patient_list.name_cell(patient)
 
     @admin.display(description=gettext_lazy("therapist"), ordering="therapist__last_name")
     def therapist_name(self, patient):
-        return patient.therapist.get_full_name() or patient.therapist.get_username()
+        return patient_list.therapist_cell(patient)
 
     @admin.display(description=gettext_lazy("login"))
     def login(self, patient):
@@ -272,37 +262,29 @@ class PatientAdmin(
 
     @admin.display(description=gettext_lazy("phase"), ordering="current_phase_number")
     def current_phase(self, patient):
-        phase = getattr(patient, "phase", None)
-        if phase is None:
-            return None
-        if patient.assignment_status == AssignmentStatus.PAUSED:
-            return _("%(phase)s (paused)") % {"phase": phase}
-        if patient.assignment_status == AssignmentStatus.STOPPED:
-            return format_html(
-                '{} <strong class="stopped">({})</strong>', phase, AssignmentStatus.STOPPED.label
-            )
-        return str(phase)
+        return patient_list.phase_cell(patient)
 
-    @admin.display(description=gettext_lazy("last session"), ordering="last_session_at")
+    @admin.display(
+        description=gettext_lazy("last trained"),
+        ordering="last_session_at",
+    )
     def last_session(self, patient):
-        return patient.last_session_at
+        return patient_list.last_session_cell(patient)
 
-    @admin.display(description=gettext_lazy("adherence (14 days)"), ordering="sessions_14d")
+    @admin.display(
+        description=gettext_lazy("adherence, 14 days"),
+        ordering="sessions_14d",
+    )
     def adherence(self, patient):
-        if getattr(patient, "adherence_14d", None) is None:
-            return None
-        return _("%(percent)d %% (%(sessions)d sessions)") % {
-            "percent": int(patient.adherence_14d * 100),
-            "sessions": patient.sessions_14d,
-        }
+        return patient_list.adherence_cell(patient)
 
     @admin.display(description=gettext_lazy("open alerts"), ordering="open_alerts")
     def alerts(self, patient):
-        return patient.open_alerts
+        return patient_list.alerts_cell(patient)
 
-    @admin.display(description=gettext_lazy("open red flag"), boolean=True)
+    @admin.display(description=gettext_lazy("red flag"), ordering="open_red_flag")
     def red_flag(self, patient):
-        return patient.open_red_flag
+        return patient_list.red_flag_cell(patient)
 
     # --- changelist actions ----------------------------------------------------------------
 

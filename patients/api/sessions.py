@@ -124,11 +124,14 @@ class SessionSerializer(serializers.ModelSerializer):
         spent most of its time in DRF's per-field machinery. The fields above still define the
         output and the schema; ``tests/api/test_sessions.py`` checks that both give the same."""
         check = None if self.context.get("new_session") else _next_day_check_of(session)
+        # A new session is named from the catalogue snapshot (``texts``), a stored one by the
+        # rows its query brought along.
+        texts = self.context.get("texts")
         return {
             "id": session.pk,
             "patient": session.patient_id,
             "assignment": session.assignment_id,
-            "phase": session.phase.number,
+            "phase": texts.phases[session.phase_id].number if texts else session.phase.number,
             "performed_at": _DATETIME.to_representation(session.performed_at),
             "local_date": session.local_date.isoformat(),
             "pain_before": session.pain_before,
@@ -142,7 +145,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "flag_reasons": [str(reason) for reason in session.flag_reasons],
             "flag_labels": flag_labels(session.flag_reasons),
             "advice": self.get_advice(session),
-            "entries": [_entry(entry) for entry in session.entry_list],
+            "entries": [_entry(entry, texts) for entry in session.entry_list],
             "next_day_check": None
             if check is None
             else {
@@ -183,7 +186,7 @@ def _next_day_check_of(session):
     return getattr(session, "next_day_check", None)
 
 
-def _entry(entry) -> dict:
+def _entry(entry, texts=None) -> dict:
     return {
         "id": entry.pk,
         "exercise": entry.exercise_id,
@@ -194,7 +197,9 @@ def _entry(entry) -> dict:
         "pain": entry.pain,
         "skipped": entry.skipped,
         "skip_reason": entry.skip_reason,
-        "exercise_name": entry.exercise.name,
+        "exercise_name": (
+            texts.exercises[entry.exercise_id].name if texts else entry.exercise.name
+        ),
     }
 
 
@@ -541,9 +546,12 @@ class SessionViewSet(
         self.audit_write(AuditAction.ADD if created else AuditAction.VIEW, session)
         if created:
             # Serialize the new session as it is in memory: the service hands back its entries
-            # with their exercises, and there is no next-day check yet (the serializer's
-            # context says so instead of asking).
-            context = {"new_session": True}
+            # and the catalogue revision it read, which names the phase and the exercises from
+            # the snapshot; there is no next-day check yet (the context says so, not a query).
+            context = {
+                "new_session": True,
+                "texts": catalogue(revision=session.catalogue_revision),
+            }
             headers = {}
         else:
             session, context = self.get_queryset().get(pk=session.pk), {}

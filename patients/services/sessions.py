@@ -4,13 +4,14 @@ safe to retry with an Idempotency-Key."""
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.models import F, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from patients.models import (
     SessionLog,
 )
 from patients.services.safety import raise_alerts, safety_answers
-from programs.models import Exercise
+from programs.models import CatalogueRevision
 
 # A phone's clock may run a little ahead; more than this is a session "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -43,39 +44,88 @@ class IdempotencyConflict(Exception):
     """The key was used before for a different request."""
 
 
-def _session_context(
-    *, patient: Patient, idempotency_key: str | None
-) -> tuple[Assignment | None, dict[int, Exercise], int | None]:
-    """The active programme, its prescribed exercises by id and, with a key, the id of the
-    session stored earlier under that key: one query on the common path (the key's lookup is an
-    uncorrelated subquery, run once), so logging costs the same for one or fifty entries."""
-    items = PrescriptionItem.objects.filter(
-        assignment__patient=patient,
-        assignment__status__in=OPEN_STATUSES,
-        removed_at__isnull=True,
-    ).select_related("assignment__current_phase", "exercise")
+@dataclass(frozen=True)
+class SessionContext:
+    """What logging a session reads before it writes, as plain values: the open programme
+    (``assignment_id`` None without one), the exercise ids it prescribes, the session stored
+    earlier under the Idempotency-Key and the catalogue revision (for the answer's texts)."""
+
+    assignment_id: int | None = None
+    status: str | None = None
+    start_date: date | None = None
+    phase_id: int | None = None
+    prescribed: frozenset[int] = frozenset()
+    previous_id: int | None = None
+    catalogue_revision: int | None = None
+
+
+def _session_context(*, patient: Patient, idempotency_key: str | None) -> SessionContext:
+    """One query on the common path, rows of plain values and no model instance: the prescribed
+    items with their programme's columns, the key's earlier session and the catalogue revision
+    (uncorrelated subqueries, run once), so logging costs the same for one or fifty entries."""
     earlier = SessionLog.objects.filter(patient=patient, idempotency_key=idempotency_key)
+    extra: dict[str, Any] = {
+        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number"))
+    }
     if idempotency_key:
-        items = items.annotate(earlier_id=Subquery(earlier.values("pk")[:1]))
-    rows = list(items.order_by())
-    if rows:
-        previous = rows[0].earlier_id if idempotency_key else None  # type: ignore[attr-defined]
-        return rows[0].assignment, {row.exercise_id: row.exercise for row in rows}, previous
-    # No open programme, or an empty one: the request fails validation unless it is a retry.
-    assignment = (
-        Assignment.objects.filter(patient=patient, status__in=OPEN_STATUSES)
-        .select_related("current_phase")
-        .first()
+        extra["earlier_id"] = Subquery(earlier.values("pk")[:1])
+    # Plain dicts (the stubs cannot type the ``extra`` columns).
+    rows = cast(
+        list[dict[str, Any]],
+        list(
+            PrescriptionItem.objects.filter(
+                assignment__patient=patient,
+                assignment__status__in=OPEN_STATUSES,
+                removed_at__isnull=True,
+            )
+            .order_by()
+            .values(
+                "exercise_id",
+                "assignment_id",
+                status=F("assignment__status"),
+                start_date=F("assignment__start_date"),
+                current_phase_id=F("assignment__current_phase_id"),
+                **extra,
+            )
+        ),
     )
-    previous = earlier.values_list("pk", flat=True).first() if idempotency_key else None
-    return assignment, {}, previous
+    if rows:
+        first = rows[0]
+        return SessionContext(
+            assignment_id=first["assignment_id"],
+            status=first["status"],
+            start_date=first["start_date"],
+            phase_id=first["current_phase_id"],
+            prescribed=frozenset(row["exercise_id"] for row in rows),
+            previous_id=first.get("earlier_id"),
+            catalogue_revision=first["catalogue_revision"],
+        )
+    # No open programme, or an empty one: the request fails validation unless it is a retry
+    # or a session stopped at the safety questions.
+    assignment = cast(
+        dict[str, Any] | None,
+        Assignment.objects.filter(patient=patient, status__in=OPEN_STATUSES)
+        .order_by()
+        .values("id", "status", "start_date", "current_phase_id", **extra)
+        .first(),
+    )
+    if assignment is None:
+        previous = earlier.values_list("pk", flat=True).first() if idempotency_key else None
+        return SessionContext(previous_id=previous)
+    return SessionContext(
+        assignment_id=assignment["id"],
+        status=assignment["status"],
+        start_date=assignment["start_date"],
+        phase_id=assignment["current_phase_id"],
+        previous_id=assignment.get("earlier_id"),
+        catalogue_revision=assignment["catalogue_revision"],
+    )
 
 
 def _validate_session(
     *,
     patient: Patient,
-    assignment: Assignment | None,
-    prescribed: Mapping[int, Exercise],
+    context: SessionContext,
     performed_at: datetime,
     entries: Sequence[Mapping[str, Any]],
     stopped: bool,
@@ -86,7 +136,9 @@ def _validate_session(
     questions (``stopped``) is saved without exercises, "after" values or an active programme:
     a warning sign must never be lost to a form rule (docs/clinical-safety.md)."""
     errors: dict[str, list[str]] = {}
-    if assignment is None:
+    has_programme = context.assignment_id is not None
+    active = context.status == AssignmentStatus.ACTIVE
+    if not has_programme:
         errors.setdefault("non_field_errors", []).append(
             _("There is no programme to log a session for.")
             if not stopped
@@ -95,7 +147,7 @@ def _validate_session(
                 "symptom report instead."
             )
         )
-    elif assignment.status != AssignmentStatus.ACTIVE and not stopped:
+    elif not active and not stopped:
         errors.setdefault("non_field_errors", []).append(
             _("Your programme is paused or stopped: there is nothing to train now.")
         )
@@ -103,13 +155,13 @@ def _validate_session(
         errors.setdefault("performed_at", []).append(_("Give a time with a time zone."))
     elif performed_at > timezone.now() + CLOCK_SKEW:
         errors.setdefault("performed_at", []).append(_("A session cannot be in the future."))
-    elif assignment is not None:
+    elif context.start_date is not None:
         day = rules.local_day(performed_at, patient.time_zone)
         today = rules.local_day(timezone.now(), patient.time_zone)
-        if day < assignment.start_date:
+        if day < context.start_date:
             errors.setdefault("performed_at", []).append(
                 _("A session cannot be before the programme started (%(day)s).")
-                % {"day": formats.date_format(assignment.start_date)}
+                % {"day": formats.date_format(context.start_date)}
             )
         elif (today - day).days > settings.SESSION_BACKDATE_DAYS:
             errors.setdefault("performed_at", []).append(
@@ -122,15 +174,15 @@ def _validate_session(
         for name, value in (("pain_after", pain_after), ("rpe", rpe)):
             if value is None:
                 errors.setdefault(name, []).append(_("This field is required."))
-    elif assignment is not None and assignment.status != AssignmentStatus.ACTIVE and entries:
+    elif has_programme and not active and entries:
         errors.setdefault("entries", []).append(
             _("Your programme is paused or stopped: log only the warning signs.")
         )
-    if assignment is not None:
+    if has_programme:
         seen: set[int] = set()
         for index, entry in enumerate(entries):
             exercise_id = getattr(entry["exercise"], "pk", entry["exercise"])
-            if exercise_id not in prescribed:
+            if exercise_id not in context.prescribed:
                 errors.setdefault(f"entries[{index}].exercise", []).append(
                     _("This exercise is not in your prescription.")
                 )
@@ -165,13 +217,12 @@ def session_log_create(
 
     Returns ``(session, created)``: a retry with the same Idempotency-Key returns the first
     session; the same key with another body raises ``IdempotencyConflict``. A new session comes
-    back with ``entry_list``, its entries with their exercises, so the caller can show it
-    without another query."""
-    assignment, exercises, previous_id = _session_context(
-        patient=patient, idempotency_key=idempotency_key
-    )
-    if previous_id is not None:
-        previous = SessionLog.objects.get(pk=previous_id)
+    back with ``entry_list``, its entries, and ``catalogue_revision``, the revision of the
+    catalogue snapshot that names its phase and exercises, so the caller can show it without
+    another query."""
+    context = _session_context(patient=patient, idempotency_key=idempotency_key)
+    if context.previous_id is not None:
+        previous = SessionLog.objects.get(pk=context.previous_id)
         if previous.request_hash != fingerprint:
             raise IdempotencyConflict
         return previous, False
@@ -180,8 +231,7 @@ def session_log_create(
     )
     errors = _validate_session(
         patient=patient,
-        assignment=assignment,
-        prescribed=exercises,
+        context=context,
         performed_at=performed_at,
         entries=entries,
         stopped=bool(signs),
@@ -190,12 +240,12 @@ def session_log_create(
     )
     if errors:
         raise ValidationError(errors)
-    assert assignment is not None  # without a programme the validation above failed
+    assert context.assignment_id is not None  # without a programme the validation failed
 
     session = SessionLog(
         patient=patient,
-        assignment=assignment,
-        phase=assignment.current_phase,
+        assignment_id=context.assignment_id,
+        phase_id=cast(int, context.phase_id),  # set with the programme (validated above)
         performed_at=performed_at,
         local_date=rules.local_day(performed_at, patient.time_zone),
         pain_before=pain_before,
@@ -238,9 +288,8 @@ def session_log_create(
     else:
         session.save()
     ExerciseEntry.objects.bulk_create(rows)
-    for row in rows:
-        row.exercise = exercises[row.exercise_id]
     session.entry_list = rows  # type: ignore[attr-defined]  # see the docstring
+    session.catalogue_revision = context.catalogue_revision  # type: ignore[attr-defined]
     raise_alerts(patient=patient, reasons=reasons, signs=signs, session=session)
     return session, True
 

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patients import services
+from audit.models import AuditAction, AuditEntry
+from patients import selectors, services
 from patients.models import (
     Alert,
     Assignment,
@@ -27,6 +28,7 @@ from patients.models import (
     SessionLog,
 )
 from programs.models import Phase
+from tests import factories
 from tests.patients.conftest import english_client
 
 pytestmark = pytest.mark.django_db
@@ -640,6 +642,119 @@ def test_the_patient_list_costs_the_same_queries_for_20_and_200_patients(
     stopped = client.get(url, {"status": "stopped", "all": ""})  # the ones with a red flag
     assert stopped.context["cl"].result_count == 33
     assert stopped.content.decode().count("(stopped (red flag))") == 33
+
+
+@pytest.mark.parametrize("who", ["therapist", "superuser"])
+def test_the_patient_list_reads_5_and_200_patients_in_the_same_queries_and_audits_them(
+    therapist, superuser, master, who, django_assert_num_queries
+):
+    """Every column comes with the page's one query: the same statements for 5 and 200 rows
+    on one page, and the audit still records a LIST row per patient shown."""
+    user = therapist if who == "therapist" else superuser
+    client = english_client(user)
+    url = changelist(Patient)
+    _bulk_patients(5, therapist, master)
+    client.get(url)  # warm the content-type cache and the catalogue snapshot
+    small = _count_queries(client, url, {"all": ""})
+    _bulk_patients(195, therapist, master, start=5)
+    before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    with django_assert_num_queries(small) as queries:
+        response = client.get(url, {"all": ""})
+
+    assert response.context["cl"].result_count == 200
+    assert response.content.decode().count('class="action-select"') == 200
+    page_reads = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "patients_')
+    ]
+    assert len(page_reads) == 1  # no second read for adherence, phases or anything per row
+    listed = AuditEntry.objects.filter(pk__gt=before, user=user, action=AuditAction.LIST)
+    assert listed.count() == 200
+    assert set(listed.values_list("patient_id", flat=True)) == set(
+        Patient.objects.filter(therapist=therapist).values_list("pk", flat=True)
+    )
+
+
+def test_the_patient_list_rows_show_every_column_in_words(
+    therapist_client, therapist, patient, assignment, log_session, make_patient, master
+):
+    """The rows the list writes itself: the name links to the patient page (with the list's
+    filters kept), phase, last session, adherence, open alerts and an open red flag in words."""
+    log_session(assignment, pain_before=2, pain_after=6)  # flagged: one open alert
+    flagged = make_patient(first_name="Rita", last_name="Rot")
+    RedFlag.objects.create(patient=flagged, sign=RedFlagSign.TUMOUR_HISTORY, source="intake")
+
+    response = therapist_client.get(changelist(Patient), {"red_flag": "no"})
+    html = response.content.decode()
+    everyone = therapist_client.get(changelist(Patient)).content.decode()
+
+    row = next(r for r in response.context["cl"].rows if "Anna Schmidt" in r)
+    assert f'href="{change_url(patient)}?_changelist_filters=red_flag%3Dno"' in row
+    assert '<td class="field-current_phase">1. Acute relief and tissue hydration</td>' in row
+    assert '<td class="field-adherence">' in row and "(1 sessions)" in row
+    open_alerts = Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).count()
+    assert open_alerts > 0
+    assert f'<td class="field-alerts"><strong class="open-alerts">{open_alerts}</strong>' in row
+    assert '<td class="field-red_flag">No</td>' in row
+    assert "<time datetime=" in row
+    assert "Rita Rot" not in html
+    assert '<strong class="open-red-flag">Yes</strong>' in everyone
+    assert '<label for="searchbar"><img' in html and "Search patients</span></label>" in html
+
+
+def test_the_patient_list_in_a_popup_and_with_a_column_added_elsewhere(
+    therapist_client, patient, monkeypatch
+):
+    """A popup (a raw-id lookup) links its rows back to the opener; a column that is not one of
+    the list's own cells is shown the way Django's admin shows it."""
+    popup = therapist_client.get(changelist(Patient), {"_popup": "1"})
+    row = popup.context["cl"].rows[0]
+    assert f'data-popup-opener="{patient.pk}"' in row
+
+    patient_admin = admin.site.get_model_admin(Patient)
+    monkeypatch.setattr(
+        type(patient_admin),
+        "get_list_display",
+        lambda self, request: [*type(self).list_display, "pain_limit"],
+    )
+    listed = therapist_client.get(changelist(Patient))
+    row = listed.context["cl"].rows[0]
+    assert f'<td class="field-pain_limit">{patient.pain_limit}</td>' in row
+
+
+def test_the_patient_list_adherence_is_the_rule_applied_to_the_same_days(
+    therapist, therapist_client, make_patient, master, log_session
+):
+    """The list counts the days done in SQL; the result equals the selector that reads the
+    days themselves (``adherence_for_patients``) for the same patients: skipped entries, a
+    day trained twice, an exercise not done and a programme started inside the window."""
+    today = timezone.localdate()
+    patients = []
+    for number, started_days_ago in enumerate([60, 5, 0]):
+        patient = make_patient(first_name=f"Ad{number}")
+        assignment = factories.assign(patient, program=master)
+        Assignment.objects.filter(pk=assignment.pk).update(
+            start_date=today - timedelta(days=started_days_ago)
+        )
+        exercises = list(
+            assignment.items.filter(removed_at__isnull=True).values_list("exercise_id", flat=True)
+        )
+        for day in range(0, min(14, started_days_ago + 1), 2 + number):
+            factories.log_session(
+                patient,
+                days_ago=day,
+                exercises=exercises[: 1 + (day % len(exercises))],
+            )
+        if number == 0:
+            log_session(assignment)  # a second session today
+        patients.append(patient)
+
+    response = therapist_client.get(changelist(Patient), {"all": ""})
+    shown = {p.pk: p.adherence_14d for p in response.context["cl"].result_list}
+    expected = selectors.adherence_for_patients([p.pk for p in patients], today=today)
+
+    assert {pk: shown[pk] for pk in expected} == expected
+    assert len(expected) == 3 and len(set(expected.values())) > 1
 
 
 @pytest.mark.parametrize("model", [Alert, SessionLog, Assignment, RedFlag], ids=str)

@@ -26,6 +26,7 @@ from patients.rules import (
     next_day_flag_reasons,
     next_due_day,
     overall_adherence,
+    overall_adherence_of_counts,
     pain_trend,
     pain_zone,
     readiness,
@@ -439,6 +440,19 @@ def test_overall_adherence_lies_between_the_goals(items, start, span):
     assert min(per_goal) <= overall <= max(per_goal)
     if len(items) == 1:
         assert overall == per_goal[0]
+
+
+@FAST
+@given(st.lists(st.tuples(DONE, TARGETS), max_size=4), DAYS, SPANS)
+def test_overall_adherence_of_counted_days_equals_the_one_of_the_days(items, start, span):
+    """The patient list counts the days in SQL: the same rule on the counts (distinct days
+    within the window) gives the same answer."""
+    window = {"start": start, "end": start + timedelta(days=span)}
+    counts = [
+        (len({d for d in days if window["start"] <= d <= window["end"]}), target)
+        for days, target in items
+    ]
+    assert overall_adherence_of_counts(counts, **window) == overall_adherence(items, **window)
 
 
 # --- Session flags --------------------------------------------------------------------------

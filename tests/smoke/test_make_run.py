@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
+from patients import selectors
 from patients.models import Assignment, Patient, SessionLog
 from tests.two_factor import login_verified
 
@@ -122,3 +123,16 @@ def test_the_therapist_starts_on_the_start_page(client, demo):
     assert 'id="today-red-flags"' in page
     assert 'id="today-ready"' in page
     assert 'id="alert-badge"' in page
+
+
+def test_the_therapist_lists_the_patients_with_adherence_on_sqlite(client, demo):
+    """The patient list's one query (adherence counted in SQL) works on SQLite too."""
+    therapist = get_user_model().objects.get(pk=demo.therapist.pk)
+    login_verified(client, therapist)
+
+    page = client.get(reverse("admin:patients_patient_changelist"), {"all": ""})
+
+    assert page.status_code == 200
+    shown = {patient.pk: patient.adherence_14d for patient in page.context["cl"].result_list}
+    expected = selectors.adherence_for_patients(list(shown), today=timezone.localdate())
+    assert expected and {pk: shown[pk] for pk in expected} == expected
