@@ -52,7 +52,11 @@ def test_assign_in_phase_2_add_an_exercise_and_the_patient_sees_it(live_server, 
     page.set_viewport_size(DESKTOP)
     therapist = factories.TherapistFactory(username="t.weber", email="weber@example.org")
     patient = factories.PatientFactory(
-        therapist=therapist, username="jonas", first_name="Jonas", password=PASSWORD
+        therapist=therapist,
+        username="jonas",
+        first_name="Jonas",
+        password=PASSWORD,
+        language="en",  # reads the English words of the dose below
     )
     factories.screen(patient)
     sign_in_as_staff(page, live_server, therapist)

@@ -26,7 +26,10 @@ def test_the_api_root_lists_every_resource_as_an_absolute_url():
     assert response["Content-Type"] == "application/json"
     resources = response.json()
     prefixes = [
-        prefix for router in (programs_router, patients_router) for prefix, *_ in router.registry
+        prefix
+        for router in (programs_router, patients_router)
+        for prefix, *_ in router.registry
+        if "(?P" not in prefix  # nested under an object, reached from it (items of an assignment)
     ]
     for prefix in prefixes:
         assert resources[prefix] == f"http://testserver/api/v1/{prefix}/"

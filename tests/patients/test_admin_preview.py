@@ -64,9 +64,11 @@ def test_the_banner_is_in_the_therapists_language_with_a_way_back(
         assert preview_url(patient, page) in banner
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_nothing_can_be_sent_and_no_portal_script_runs(therapist_client, patient, assignment, page):
-    html = therapist_client.get(preview_url(patient, page)).content.decode()
+@pytest.mark.parametrize("shown", PAGES)
+def test_nothing_can_be_sent_and_no_portal_script_runs(
+    therapist_client, patient, assignment, shown
+):
+    html = therapist_client.get(preview_url(patient, shown)).content.decode()
 
     main = html[html.index('<main id="main">') : html.index("</main>")]
     # Every form control of the page sits in a disabled fieldset.
@@ -97,32 +99,34 @@ def test_the_progress_page_keeps_its_charts(therapist_client, patient, assignmen
     assert "portal-charts.js" in html
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_a_post_is_refused_and_writes_nothing(therapist_client, patient, assignment, page):
+@pytest.mark.parametrize("shown", PAGES)
+def test_a_post_is_refused_and_writes_nothing(therapist_client, patient, assignment, shown):
     answer = therapist_client.post(
-        preview_url(patient, page), {"pain_before": "2", "pain_after": "2", "rpe": "3"}
+        preview_url(patient, shown), {"pain_before": "2", "pain_after": "2", "rpe": "3"}
     )
 
     assert answer.status_code == 405
     assert not SessionLog.objects.exists()
-    assert not AuditEntry.objects.filter(fields__contains=[f"preview_{page}"]).exists()
+    assert not AuditEntry.objects.filter(fields__contains=[f"preview_{shown}"]).exists()
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_each_preview_is_recorded_as_a_read(therapist_client, therapist, patient, assignment, page):
-    therapist_client.get(preview_url(patient, page))
+@pytest.mark.parametrize("shown", PAGES)
+def test_each_preview_is_recorded_as_a_read(
+    therapist_client, therapist, patient, assignment, shown
+):
+    therapist_client.get(preview_url(patient, shown))
 
-    entry = AuditEntry.objects.get(fields=[f"preview_{page}"])
+    entry = AuditEntry.objects.get(fields=[f"preview_{shown}"])
     assert (entry.user, entry.patient_id, entry.action) == (therapist, patient.pk, AuditAction.VIEW)
     assert entry.object_type == "patients.patient"
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_another_therapists_patient_is_not_there(other_therapist, patient, assignment, page):
-    answer = english_client(other_therapist).get(preview_url(patient, page))
+@pytest.mark.parametrize("shown", PAGES)
+def test_another_therapists_patient_is_not_there(other_therapist, patient, assignment, shown):
+    answer = english_client(other_therapist).get(preview_url(patient, shown))
 
     assert answer.status_code == 404
-    assert not AuditEntry.objects.filter(fields=[f"preview_{page}"]).exists()
+    assert not AuditEntry.objects.filter(fields=[f"preview_{shown}"]).exists()
 
 
 def test_patients_cannot_open_a_preview(patient_client, patient, assignment):

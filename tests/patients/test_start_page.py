@@ -195,7 +195,7 @@ def test_questionnaires_answered_in_the_last_week_are_listed_for_review(
     assert review.count('class="today-row"') == 1
     assert "Pain answered: score 4.5" in review
     assert "4.50" not in review
-    assert "score 4,5" in section(german, "questionnaires")  # numbers in the user's locale
+    assert "4,5 Punkte" in section(german, "questionnaires")  # numbers in the user's locale
 
 
 def test_a_review_row_names_the_band_or_says_why_there_is_no_score(therapist_client, patient):

@@ -20,7 +20,7 @@ from tokens.services import token_create
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_QUERIES = 18
+EXPORT_QUERIES = 19
 
 
 def test_the_export_holds_every_kind_of_data_of_the_patient(anna):

@@ -194,7 +194,8 @@ def test_the_patient_sees_the_request_due_and_answering_fulfils_it(patient_clien
 
     page = patient_client.get(reverse("portal:questionnaires"))
     assert [d.questionnaire for d in page.context["due"]] == [nrs]
-    assert "Your therapist asks you to fill this in by" in page.content.decode()
+    # the patient reads German (their profile language)
+    assert "bittet Sie, diesen Fragebogen bis zum" in page.content.decode()
     today = patient_client.get(reverse("portal:today"))
     assert [d.questionnaire for d in today.context["questionnaires_due"]] == [nrs]
     assert reverse("portal:questionnaire_fill", args=[nrs.slug]) in today.content.decode()
