@@ -147,3 +147,25 @@ def pytest_runtest_setup(item):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
     _share_serialized_contents()
+
+
+# --- browser tests stay in tests/browser -------------------------------------------------------
+def stray_browser_tests(items) -> list[str]:
+    """Tests outside tests/browser that Playwright parametrizes: a test argument named like one
+    of its fixtures ("page", "browser") makes a test a browser test. pytest then moves it, and
+    every test of that browser, among the other browser tests, whose flushed database fails the
+    ordinary tests that follow on the same worker."""
+    return [
+        item.nodeid
+        for item in items
+        if "browser_name" in getattr(getattr(item, "callspec", None), "params", ())
+        and not item.nodeid.startswith("tests/browser/")
+    ]
+
+
+def pytest_collection_modifyitems(config, items):
+    if strays := stray_browser_tests(items):
+        raise pytest.UsageError(
+            "tests outside tests/browser use a Playwright fixture name (rename the argument): "
+            + ", ".join(strays[:5])
+        )

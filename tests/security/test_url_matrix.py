@@ -638,9 +638,9 @@ def test_api_object_actions_answer_404_for_others(key, role, objects, clients, d
 # a delete is not confirmed.
 PRACTICE_WIDE = r(LOGIN, LOGIN, LOGIN, 403, 403, OK)
 CATALOGUE_WRITES = {
-    (page, name): PRACTICE_WIDE
+    (view, name): PRACTICE_WIDE
     for name in ("phase", "traininggoal", "exercise", "dailyhabit", "program")  # the MASTER
-    for page in ("change", "delete")
+    for view in ("change", "delete")
 } | {
     # the therapist's copy of the MASTER
     ("change", "own program"): r(LOGIN, LOGIN, LOGIN, OK, INDEX, OK),
@@ -649,9 +649,10 @@ CATALOGUE_WRITES = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("page, name", list(CATALOGUE_WRITES))
+# "view", not "page": that is Playwright's fixture, and would make these browser tests.
+@pytest.mark.parametrize("view, name", list(CATALOGUE_WRITES))
 def test_only_the_practice_admin_writes_the_practice_wide_catalogue(
-    page, name, role, objects, clients, db
+    view, name, role, objects, clients, db
 ):
     model = {"own program": Program}.get(name) or next(
         model
@@ -659,10 +660,10 @@ def test_only_the_practice_admin_writes_the_practice_wide_catalogue(
         if model._meta.model_name == name
     )
     pk = objects.own_program.pk if name == "own program" else objects.admin_object_id(model)
-    url = f"/admin/programs/{model._meta.model_name}/{pk}/{page}/"
+    url = f"/admin/programs/{model._meta.model_name}/{pk}/{view}/"
     before = model.objects.filter(pk=pk).values().get()
 
     response = clients[role].post(url, {})
 
-    assert outcome(response) == CATALOGUE_WRITES[page, name][role], response.status_code
+    assert outcome(response) == CATALOGUE_WRITES[view, name][role], response.status_code
     assert model.objects.filter(pk=pk).values().get() == before
