@@ -402,7 +402,7 @@ class Side(models.TextChoices):
     RIGHT = "right", _("right side")
 
 
-# Sane upper bounds of the per-patient dose extras (SPEC §4; docs/product.md).
+# Sane upper bounds of the per-patient dose extras (docs/product.md, "Programme builder").
 MAX_LOAD_KG = 300
 MAX_HOLD_S = 300
 MAX_BAND_LENGTH = 60

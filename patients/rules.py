@@ -687,7 +687,8 @@ def phase_moves(*, current: int, numbers: Iterable[int]) -> PhaseMoves:
 
 def prescribable_phase(*, number: int, current: int, numbers: Iterable[int]) -> bool:
     """An exercise is added to a phase of the programme the patient has reached: one of a later
-    phase would be due now, before the foundation it needs (SPEC principle 2)."""
+    phase would be due now, before the foundation it needs (docs/product.md, "Programme
+    builder")."""
     return number <= current and number in set(numbers)
 
 
