@@ -16,8 +16,11 @@ from django.db import connection
 from django.db.models import (
     CharField,
     Count,
+    DateField,
+    DateTimeField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -28,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, Least
 
+from compiled_sql import CompiledQuery, Param
 from patients import rules
 from patients.hooks import hook
 from patients.models import (
@@ -137,6 +141,29 @@ def done_days(
     return result
 
 
+_DONE_DAYS = CompiledQuery(
+    lambda: (
+        ExerciseEntry.objects.filter(
+            session__patient_id=Param("patient", IntegerField()),
+            session__local_date__gte=Param("since", DateField()),
+            session__local_date__lte=Param("until", DateField()),
+            skipped=False,
+        )
+        .order_by()
+        .values_list("exercise_id", "session__local_date")
+        .distinct()
+    )
+)
+
+
+def done_days_of(patient_id: int, *, since: date, until: date) -> dict[int, list[date]]:
+    """``done_days`` for one patient (exercise → days), the query compiled once."""
+    result: dict[int, list[date]] = defaultdict(list)
+    for exercise_id, day in _DONE_DAYS.tuples(patient=patient_id, since=since, until=until):
+        result[exercise_id].append(day)
+    return result
+
+
 def _history_start(today: date) -> date:
     # Due-ness needs the ISO week so far and the longest interval (14 days) before it.
     return today - timedelta(days=max(ADHERENCE_WINDOW_DAYS, 21))
@@ -155,8 +182,7 @@ def today_plan(
     has it already."""
     items = list(active_items(assignment)) if items is None else items
     active = assignment.status == AssignmentStatus.ACTIVE
-    history = done_days(patient_ids=[patient.pk], since=_history_start(today), until=today)
-    days_by_exercise = history.get(patient.pk, {})
+    days_by_exercise = done_days_of(patient.pk, since=_history_start(today), until=today)
     plan = []
     for item in items:
         days = days_by_exercise.get(item.exercise_id, [])
@@ -536,14 +562,16 @@ class SafetyState:
         return bool(self.open_signs)
 
 
-def _safety_annotations(patient: Patient, today: date) -> dict[str, Subquery]:
-    midnight = datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
+def _safety_annotations(patient: Any, midnight: Any) -> dict[str, Exists]:
+    """Whether a red flag is open and whether pain reached the high-risk zone since
+    ``midnight``; ``patient`` and ``midnight`` are values or ``Param``s."""
     high = Alert.objects.filter(
-        patient=patient,
+        patient_id=patient,
         kind__in=[rules.FlagReason.PAIN_HIGH, rules.FlagReason.NEXT_DAY_PAIN_HIGH],
         created_at__gte=midnight,
     )
-    return {"stopped": Exists(_open_flags(patient)), "high": Exists(high)}
+    open_flags = RedFlag.objects.filter(patient_id=patient, cleared_at__isnull=True)
+    return {"stopped": Exists(open_flags), "high": Exists(high)}
 
 
 def _open_flags(patient: Patient) -> QuerySet[RedFlag]:
@@ -561,15 +589,46 @@ def _safety_from(patient: Patient, row: dict[str, Any] | None) -> SafetyState:
     return SafetyState(open_signs=open_signs, high_pain_today=row["high"], advice=advice)
 
 
-def _patient_row(patient: Patient, annotations: dict[str, Subquery]) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        Patient.objects.filter(pk=patient.pk)
-        .annotate(**annotations)
-        .values(*annotations)
-        .order_by()
-        .first()
+def _patient_midnight(patient: Patient, today: date) -> datetime:
+    return datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
+
+
+def _day_row_query(*, ticks: bool) -> QuerySet[Patient, dict[str, Any]]:
+    """The patient's row carrying the safety state, the catalogue revision and (PostgreSQL's
+    array subquery) today's habit ticks: what every portal page and ``me/today/`` ask first."""
+    patient = Param("patient", IntegerField())
+    annotations: dict[str, Any] = _safety_annotations(
+        patient, Param("midnight", DateTimeField())
+    ) | {
+        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
+    }
+    if ticks:
+        annotations["ticks"] = ArraySubquery(
+            HabitCheck.objects.filter(patient_id=OuterRef("pk"), day=Param("today", DateField()))
+            .order_by()
+            .values(tick=JSONObject(habit="habit_id", count="count"))
+        )
+    return Patient.objects.filter(pk=patient).annotate(**annotations).values(*annotations)[:1]
+
+
+# Compiled once per process (compiled_sql): building these costs more than running them.
+_SAFETY_ROW = CompiledQuery(
+    lambda: (
+        Patient.objects.filter(pk=Param("patient", IntegerField()))
+        .annotate(
+            **_safety_annotations(
+                Param("patient", IntegerField()), Param("midnight", DateTimeField())
+            )
+        )
+        .values("stopped", "high")[:1]
     )
-    return row
+)
+_DAY_ROW = CompiledQuery(lambda: _day_row_query(ticks=False))
+_DAY_ROW_WITH_TICKS = CompiledQuery(lambda: _day_row_query(ticks=True))
+
+
+def _first(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
 
 
 def safety_state(*, patient: Patient, today: date) -> SafetyState:
@@ -577,7 +636,8 @@ def safety_state(*, patient: Patient, today: date) -> SafetyState:
     symptom report or a next-day check raised such an alert since the patient's midnight): one
     query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
     it."""
-    return _safety_from(patient, _patient_row(patient, _safety_annotations(patient, today)))
+    row = _first(_SAFETY_ROW.rows(patient=patient.pk, midnight=_patient_midnight(patient, today)))
+    return _safety_from(patient, row)
 
 
 @dataclass(frozen=True)
@@ -593,21 +653,15 @@ class DayState:
 def day_state(*, patient: Patient, today: date) -> DayState:
     """One query on PostgreSQL (two when a red flag is open); SQLite, which has no array
     subqueries, reads the habit ticks in a second one."""
-    annotations = _safety_annotations(patient, today) | {
-        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
-    }
-    ticks = HabitCheck.objects.filter(day=today).order_by()
+    midnight = _patient_midnight(patient, today)
     if connection.vendor == "postgresql":
-        annotations["ticks"] = ArraySubquery(
-            ticks.filter(patient_id=OuterRef("pk")).values(
-                tick=JSONObject(habit="habit_id", count="count")
-            )
-        )
-        row = _patient_row(patient, annotations)
+        row = _first(_DAY_ROW_WITH_TICKS.rows(patient=patient.pk, midnight=midnight, today=today))
         habit_ticks = {tick["habit"]: tick["count"] for tick in (row and row["ticks"]) or []}
     else:  # pragma: no cover - SQLite, the make run default (tests/smoke)
-        row = _patient_row(patient, annotations)
-        habit_ticks = dict(ticks.filter(patient=patient).values_list("habit_id", "count"))
+        row = _first(_DAY_ROW.rows(patient=patient.pk, midnight=midnight))
+        habit_ticks = dict(
+            HabitCheck.objects.filter(patient=patient, day=today).values_list("habit_id", "count")
+        )
     return DayState(
         safety=_safety_from(patient, row),
         catalogue_revision=None if row is None else row["catalogue_revision"],
@@ -737,18 +791,32 @@ class OpenPrescription:
     items: list[dict[str, Any]]
 
 
-def open_prescription_values(patient_id: int, catalogue: Catalogue) -> OpenPrescription:
-    """``open_assignment_and_items`` without model instances, for ``me/today/``: one query (two
-    when the programme has no active exercise). Phase numbers come from the catalogue snapshot."""
-    items: list[dict[str, Any]] = list(
+_OPEN_PRESCRIPTION = CompiledQuery(
+    lambda: (
         PrescriptionItem.objects.filter(
-            assignment__patient_id=patient_id,
+            assignment__patient_id=Param("patient", IntegerField()),
             assignment__status__in=OPEN_STATUSES,
             removed_at__isnull=True,
         )
         .order_by()
         .values(*PRESCRIPTION_VALUES)
     )
+)
+_OPEN_ASSIGNMENT = CompiledQuery(
+    lambda: (
+        Assignment.objects.filter(
+            patient_id=Param("patient", IntegerField()), status__in=OPEN_STATUSES
+        )
+        .order_by()
+        .values("id", "status", "program_id", "current_phase_id")[:1]
+    )
+)
+
+
+def open_prescription_values(patient_id: int, catalogue: Catalogue) -> OpenPrescription:
+    """``open_assignment_and_items`` without model instances, for ``me/today/``: one query (two
+    when the programme has no active exercise). Phase numbers come from the catalogue snapshot."""
+    items = _OPEN_PRESCRIPTION.rows(patient=patient_id)
     assignment: AssignmentValues | None
     if items:
         first = items[0]
@@ -759,13 +827,8 @@ def open_prescription_values(patient_id: int, catalogue: Catalogue) -> OpenPresc
             "current_phase_id": first["assignment__current_phase_id"],
         }
     else:
-        assignment = next(
-            iter(
-                Assignment.objects.filter(patient_id=patient_id, status__in=OPEN_STATUSES)
-                .order_by()
-                .values("id", "status", "program_id", "current_phase_id")[:1]
-            ),
-            None,
+        assignment = cast(
+            AssignmentValues | None, _first(_OPEN_ASSIGNMENT.rows(patient=patient_id))
         )
     phases = catalogue.phases
     items.sort(key=lambda item: (phases[item["phase_id"]].number, item["order"], item["id"]))
@@ -783,8 +846,7 @@ def due_by_exercise(
     *, patient_id: int, items: list[dict[str, Any]], active: bool, today: date
 ) -> dict[int, Due]:
     """``today_plan``'s due-ness for prescription values (one query): exercise id → Due."""
-    history = done_days(patient_ids=[patient_id], since=_history_start(today), until=today)
-    days_by_exercise = history.get(patient_id, {})
+    days_by_exercise = done_days_of(patient_id, since=_history_start(today), until=today)
     result = {}
     for item in items:
         days = days_by_exercise.get(item["exercise_id"], [])

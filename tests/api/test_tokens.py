@@ -254,8 +254,19 @@ def test_token_authentication_costs_one_query_with_user_and_patient(world, role)
     assert (authenticated, row.user_id) == (user, user.pk)
     with CaptureQueriesContext(connection) as later:
         patient = getattr(authenticated, "patient", None)
+        # Built from one compiled query's row (tokens/authentication.py): every column is there.
+        assert row.user is authenticated
+        assert (authenticated.username, authenticated.is_staff) == (user.username, user.is_staff)
+        expires_at = row.expires_at
+        if patient is not None:
+            assert patient.user is authenticated
+            assert (patient.time_zone, patient.therapist_id) == (
+                world.patient.time_zone,
+                world.patient.therapist_id,
+            )
     assert len(later) == 0
     assert patient == (world.patient if role == "patient" else None)
+    assert expires_at == ApiToken.objects.get(pk=row.pk).expires_at
 
 
 def test_a_token_shows_only_its_prefix(world):
