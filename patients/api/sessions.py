@@ -1,10 +1,13 @@
 """``sessions/``: session logs with their exercise entries. Patients log their own sessions;
 therapists read (and may log for) their patients'. ``POST`` honours ``Idempotency-Key``."""
 
+from functools import cache
 from types import SimpleNamespace
 from typing import cast
 
-from django.db.models import F, Prefetch, Subquery
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import F, IntegerField, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +22,19 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 
-from api.base import MAX_ID, ApiMixin, Conflict, CursorPages, IdFilter, Pagination
+from api.base import (
+    MAX_ID,
+    ApiMixin,
+    Conflict,
+    CursorPages,
+    FieldsBuiltOnce,
+    IdFilter,
+    Pagination,
+)
 from api.schema import ErrorSerializer
 from audit.api_mixins import AuditedViewSetMixin
 from audit.models import AuditAction
+from compiled_sql import AnyOf, CompiledQuery, Param
 from patients import services
 from patients.api.assignments import ScopedPatientField
 from patients.api.base import scoped_patient
@@ -39,7 +51,7 @@ STOPPED_HELP = (
 )
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     # A plain id, checked by the service against the prescription: a related field would cost
     # one query per entry.
     exercise = serializers.IntegerField(source="exercise_id", min_value=1, max_value=MAX_ID)
@@ -75,13 +87,13 @@ class EntryOutSerializer(EntrySerializer):
         fields = [*EntrySerializer.Meta.fields, "exercise_name"]
 
 
-class NextDayCheckRefSerializer(serializers.ModelSerializer):
+class NextDayCheckRefSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = NextDayCheck
         fields = ["id", "answered_at", "pain", "notes", "flagged"]
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     phase = serializers.IntegerField(source="phase.number", help_text="Phase number.")
     flag_reasons = serializers.ListField(child=serializers.CharField())
     flag_labels = serializers.SerializerMethodField(
@@ -203,7 +215,7 @@ def _entry(entry, texts=None) -> dict:
     }
 
 
-class SessionCreateSerializer(serializers.ModelSerializer):
+class SessionCreateSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     patient = ScopedPatientField(
         required=False, help_text="Therapists name the patient; patients leave it out."
     )
@@ -367,15 +379,43 @@ ENTRY_VALUES = (
 )
 
 
-def session_values(user):
-    """The list's rows as plain values, scoped like ``session_queryset``, with the next-day
-    check joined and the catalogue revision folded in (an uncorrelated subquery PostgreSQL runs
-    once per query, not per row)."""
-    return SessionLog.objects.filter(patient__in=Patient.objects.for_user(user)).values(
+@cache
+def _session_values_base():
+    # Resolving the columns is most of the work of building this queryset; it is done once per
+    # process and each request clones the result and adds its scope (make bench profiles).
+    return SessionLog.objects.values(
         *SESSION_VALUES,
         **CHECK_VALUES,
         catalogue_revision=Subquery(CatalogueRevision.objects.filter(pk=1).values("number")),
     )
+
+
+def session_values(user):
+    """The list's rows as plain values, scoped like ``session_queryset``, with the next-day
+    check joined and the catalogue revision folded in (an uncorrelated subquery PostgreSQL runs
+    once per query, not per row)."""
+    return _session_values_base().filter(patient__in=Patient.objects.for_user(user))
+
+
+# The entries of a page of sessions, compiled once (compiled_sql): ``session_id = ANY(%s)``
+# with the page's ids as one array parameter, so the SQL is the same for every page.
+_PAGE_ENTRIES = CompiledQuery(
+    lambda: (
+        ExerciseEntry.objects.filter(
+            AnyOf(F("session_id"), Param("sessions", ArrayField(IntegerField())))
+        )
+        .order_by("id")
+        .values(*ENTRY_VALUES)
+    )
+)
+
+
+def page_entries(session_ids: list[int]) -> list[dict]:
+    if connection.vendor == "postgresql":
+        return _PAGE_ENTRIES.rows(sessions=session_ids)
+    else:  # pragma: no cover - SQLite (make run's default, tests/smoke) has no arrays
+        entries = ExerciseEntry.objects.filter(session_id__in=session_ids)
+        return list(entries.order_by("id").values(*ENTRY_VALUES))
 
 
 def session_rows(rows: list[dict]) -> list[dict]:
@@ -385,11 +425,7 @@ def session_rows(rows: list[dict]) -> list[dict]:
         return []
     texts = catalogue(revision=rows[0]["catalogue_revision"])
     entries: dict[int, list[dict]] = {row["id"]: [] for row in rows}
-    for entry in (
-        ExerciseEntry.objects.filter(session_id__in=list(entries))
-        .order_by("id")
-        .values(*ENTRY_VALUES)
-    ):
+    for entry in page_entries(list(entries)):
         entries[entry["session_id"]].append(entry)
     return [_session_row(row, entries[row["id"]], texts) for row in rows]
 

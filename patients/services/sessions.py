@@ -11,10 +11,11 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Subquery
+from django.db.models import CharField, F, IntegerField, QuerySet, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from compiled_sql import CompiledQuery, Param
 from patients import rules
 from patients.models import (
     OPEN_STATUSES,
@@ -59,36 +60,52 @@ class SessionContext:
     catalogue_revision: int | None = None
 
 
+def _context_extra(*, patient: Any, key: Any) -> dict[str, Any]:
+    """The catalogue revision and, with an Idempotency-Key, the session stored under it
+    (uncorrelated subqueries, run once); ``patient`` and ``key`` are values or ``Param``s,
+    ``key`` None without one."""
+    extra: dict[str, Any] = {
+        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number"))
+    }
+    if key is not None:
+        earlier = SessionLog.objects.filter(patient_id=patient, idempotency_key=key)
+        extra["earlier_id"] = Subquery(earlier.values("pk")[:1])
+    return extra
+
+
+def _context_query(*, keyed: bool) -> QuerySet[PrescriptionItem, dict[str, Any]]:
+    patient = Param("patient", IntegerField())
+    return (
+        PrescriptionItem.objects.filter(
+            assignment__patient_id=patient,
+            assignment__status__in=OPEN_STATUSES,
+            removed_at__isnull=True,
+        )
+        .order_by()
+        .values(
+            "exercise_id",
+            "assignment_id",
+            status=F("assignment__status"),
+            start_date=F("assignment__start_date"),
+            current_phase_id=F("assignment__current_phase_id"),
+            **_context_extra(patient=patient, key=Param("key", CharField()) if keyed else None),
+        )
+    )
+
+
+# Compiled once per process (compiled_sql): building the query cost more than running it.
+_CONTEXT = CompiledQuery(lambda: _context_query(keyed=False))
+_CONTEXT_WITH_KEY = CompiledQuery(lambda: _context_query(keyed=True))
+
+
 def _session_context(*, patient: Patient, idempotency_key: str | None) -> SessionContext:
     """One query on the common path, rows of plain values and no model instance: the prescribed
     items with their programme's columns, the key's earlier session and the catalogue revision
     (uncorrelated subqueries, run once), so logging costs the same for one or fifty entries."""
-    earlier = SessionLog.objects.filter(patient=patient, idempotency_key=idempotency_key)
-    extra: dict[str, Any] = {
-        "catalogue_revision": Subquery(CatalogueRevision.objects.filter(pk=1).values("number"))
-    }
     if idempotency_key:
-        extra["earlier_id"] = Subquery(earlier.values("pk")[:1])
-    # Plain dicts (the stubs cannot type the ``extra`` columns).
-    rows = cast(
-        list[dict[str, Any]],
-        list(
-            PrescriptionItem.objects.filter(
-                assignment__patient=patient,
-                assignment__status__in=OPEN_STATUSES,
-                removed_at__isnull=True,
-            )
-            .order_by()
-            .values(
-                "exercise_id",
-                "assignment_id",
-                status=F("assignment__status"),
-                start_date=F("assignment__start_date"),
-                current_phase_id=F("assignment__current_phase_id"),
-                **extra,
-            )
-        ),
-    )
+        rows = _CONTEXT_WITH_KEY.rows(patient=patient.pk, key=idempotency_key)
+    else:
+        rows = _CONTEXT.rows(patient=patient.pk)
     if rows:
         first = rows[0]
         return SessionContext(
@@ -102,6 +119,8 @@ def _session_context(*, patient: Patient, idempotency_key: str | None) -> Sessio
         )
     # No open programme, or an empty one: the request fails validation unless it is a retry
     # or a session stopped at the safety questions.
+    earlier = SessionLog.objects.filter(patient=patient, idempotency_key=idempotency_key)
+    extra = _context_extra(patient=patient.pk, key=idempotency_key or None)
     assignment = cast(
         dict[str, Any] | None,
         Assignment.objects.filter(patient=patient, status__in=OPEN_STATUSES)

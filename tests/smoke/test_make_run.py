@@ -99,6 +99,24 @@ def test_a_patient_logs_in_sees_today_and_logs_a_session_through_the_api(client,
     listed = api.get("/api/v1/sessions/")
     assert listed.status_code == 200, listed.content
     assert listed.json()["results"][0]["id"] == created.json()["id"]
+    assert len(listed.json()["results"][0]["entries"]) == len(exercises)
+    # A retry under an Idempotency-Key (the compiled context query with the key) answers the
+    # first session again.
+    body = {
+        "performed_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "pain_before": 1,
+        "pain_after": 1,
+        "rpe": 3,
+        "red_flag_saddle_numbness": False,
+        "red_flag_bladder_bowel": False,
+        "red_flag_leg_weakness": False,
+        "entries": [{"exercise": exercises[0].exercise_id, "sets_done": 1, "reps": 8}],
+    }
+    first = api.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="smoke-1")
+    again = api.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY="smoke-1")
+    assert (first.status_code, again.status_code) == (201, 201), again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_the_therapist_opens_the_patients_page_in_the_admin(client, demo):
