@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Expression, Field, Lookup, QuerySet
+from django.db.models import Expression, Field, Lookup, Model, QuerySet
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +130,19 @@ class CompiledQuery:
         rows = self.tuples(using=using, **values)
         names = self._compiled[using].names
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def model_columns(model: type[Model], prefix: str = "") -> list[str]:
+    """The names to pass to ``values()`` for every concrete column of ``model`` (reached
+    through ``prefix``, e.g. ``"user__"``), for ``model_from_row``."""
+    return [f"{prefix}{field.name}" for field in model._meta.concrete_fields]
+
+
+def model_from_row[M: Model](
+    model: type[M], row: dict[str, Any], prefix: str = "", using: str = DEFAULT_DB_ALIAS
+) -> M:
+    """The model object of a compiled query's row that has ``model_columns(model, prefix)``,
+    as the ORM would have made it."""
+    fields = model._meta.concrete_fields
+    values = [row[f"{prefix}{field.name}"] for field in fields]
+    return model.from_db(using, [field.attname for field in fields], values)

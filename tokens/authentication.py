@@ -4,43 +4,25 @@ Stateless: it never touches the session, so a token request writes no session ro
 CSRF token (the browser's session authentication keeps both).
 """
 
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from compiled_sql import CompiledQuery, Param
+from accounts.backends import user_columns, user_from_row
+from compiled_sql import CompiledQuery, Param, model_columns, model_from_row
 from tokens.models import ApiToken
 from tokens.services import token_digest
 
 KEYWORD = "Bearer"
 
 
-def _columns(model, prefix: str) -> list[str]:
-    return [f"{prefix}{field.name}" for field in model._meta.concrete_fields]
-
-
-def _instance(model, row: dict, prefix: str):
-    fields = model._meta.concrete_fields
-    values = [row[f"{prefix}{field.name}"] for field in fields]
-    return model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], values)
-
-
 def _token_query():
-    user_model = ApiToken._meta.get_field("user").related_model
-    # The patient profile is the reverse one-to-one ``user.patient`` (patients, an app above
-    # this one, so it is reached through the user model, never imported).
-    patient_model = user_model._meta.get_field("patient").related_model
     return (
         ApiToken.objects.filter(digest=Param("digest", CharField()))
         .order_by()
-        .values(
-            *_columns(ApiToken, ""),
-            *_columns(user_model, "user__"),
-            *_columns(patient_model, "user__patient__"),
-        )[:1]
+        .values(*model_columns(ApiToken), *user_columns("user__"))[:1]
     )
 
 
@@ -55,17 +37,8 @@ def token_with_user(digest: str) -> ApiToken | None:
     rows = _TOKEN_ROW.rows(digest=digest)
     if not rows:
         return None
-    row = rows[0]
-    token = _instance(ApiToken, row, "")
-    user_field = ApiToken._meta.get_field("user")
-    user = _instance(user_field.related_model, row, "user__")
-    user_field.set_cached_value(token, user)
-    patient_relation = user._meta.get_field("patient")
-    patient = None
-    if row["user__patient__id"] is not None:
-        patient = _instance(patient_relation.related_model, row, "user__patient__")
-        patient_relation.field.set_cached_value(patient, user)
-    patient_relation.set_cached_value(user, patient)
+    token = model_from_row(ApiToken, rows[0])
+    ApiToken._meta.get_field("user").set_cached_value(token, user_from_row(rows[0], "user__"))
     return token
 
 
