@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, Least
 
-from compiled_sql import CompiledQuery, Param
+from compiled_sql import CompiledQuery, Param, model_columns, model_from_row
 from patients import rules
 from patients.hooks import hook
 from patients.models import (
@@ -88,28 +89,82 @@ def open_assignment(patient: Patient) -> Assignment | None:
     )
 
 
-def open_assignment_and_items(patient: Patient) -> tuple[Assignment | None, list[PrescriptionItem]]:
-    """The open programme with its active prescription, in one query (two when the programme
-    has no active exercise): what the today screens of the portal and the API start from."""
-    items = list(
+# The open programme's active prescription with everything the today screens show of it, as
+# select_related("assignment__program", "assignment__current_phase", "exercise__goal", "phase")
+# would fetch it: one query compiled once per process (compiled_sql); the model objects are made
+# from its row and linked as the ORM links them.
+_PRESCRIPTION_JOINS = (
+    ("assignment", "assignment__"),
+    ("assignment__program", "assignment__program__"),
+    ("assignment__current_phase", "assignment__current_phase__"),
+    ("exercise", "exercise__"),
+    ("exercise__goal", "exercise__goal__"),
+    ("phase", "phase__"),
+)
+
+
+@cache
+def _related_model(path: str) -> Any:
+    model: Any = PrescriptionItem
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
+
+
+def _open_prescription_query() -> QuerySet[PrescriptionItem, dict[str, Any]]:
+    columns = model_columns(PrescriptionItem)
+    for path, prefix in _PRESCRIPTION_JOINS:
+        columns += model_columns(_related_model(path), prefix)
+    return (
         PrescriptionItem.objects.filter(
-            assignment__patient=patient,
+            assignment__patient_id=Param("patient", IntegerField()),
             assignment__status__in=OPEN_STATUSES,
             removed_at__isnull=True,
-        )
-        .select_related(
-            "assignment__program", "assignment__current_phase", "exercise__goal", "phase"
         )
         # Sorted here, not by the model's ordering: ORDER BY over the joins doubled the cost
         # of building and running this query (make bench, docs/benchmarks.md).
         .order_by()
+        .values(*columns)
     )
+
+
+_OPEN_PRESCRIPTION_OBJECTS = CompiledQuery(_open_prescription_query)
+
+
+def _prescription_item(row: dict[str, Any], assignment: Assignment | None) -> PrescriptionItem:
+    """A row of ``_OPEN_PRESCRIPTION_OBJECTS`` as the item with its related objects cached;
+    ``assignment``: the one made for an earlier item (all items share it, as before)."""
+    item = model_from_row(PrescriptionItem, row)
+    objects: dict[str, Any] = {"": item}
+    for path, prefix in _PRESCRIPTION_JOINS:
+        if assignment is not None and path.startswith("assignment__"):
+            continue  # the shared assignment has its programme and phase already
+        if path == "assignment" and assignment is not None:
+            related: Any = assignment
+        elif row[f"{prefix}id"] is None:
+            related = None
+        else:
+            related = model_from_row(_related_model(path), row, prefix)
+        owner_path, _, name = path.rpartition("__")
+        owner = objects[owner_path]
+        objects[path] = related
+        if owner is not None:
+            owner._meta.get_field(name).set_cached_value(owner, related)
+    return item
+
+
+def open_assignment_and_items(patient: Patient) -> tuple[Assignment | None, list[PrescriptionItem]]:
+    """The open programme with its active prescription, in one query (two when the programme
+    has no active exercise): what the today screens of the portal and the API start from."""
+    items: list[PrescriptionItem] = []
+    assignment: Assignment | None = None
+    for row in _OPEN_PRESCRIPTION_OBJECTS.rows(patient=patient.pk):
+        item = _prescription_item(row, assignment)
+        assignment = item.assignment
+        items.append(item)
     items.sort(key=lambda item: (item.phase.number, item.order, item.pk))
     if not items:
         return open_assignment(patient), []
-    assignment = items[0].assignment
-    for item in items:
-        item.assignment = assignment
     return assignment, items
 
 
@@ -502,16 +557,22 @@ def habit_days(
 def next_day_check_pending(*, patient: Patient, today: date) -> SessionLog | None:
     """Yesterday's last session when its 24-hour response is still missing. A session stopped
     at the safety questions had no training to respond to."""
-    return (
+    rows = _PENDING_CHECK.rows(patient=patient.pk, day=today - timedelta(days=1))
+    return model_from_row(SessionLog, rows[0]) if rows else None
+
+
+_PENDING_CHECK = CompiledQuery(
+    lambda: (
         SessionLog.objects.filter(
-            patient=patient,
-            local_date=today - timedelta(days=1),
+            patient_id=Param("patient", IntegerField()),
+            local_date=Param("day", DateField()),
             next_day_check__isnull=True,
             pain_after__isnull=False,
         )
-        .order_by("-performed_at")
-        .first()
+        .order_by("-performed_at", "-id")
+        .values(*model_columns(SessionLog))[:1]
     )
+)
 
 
 def session_history(*, patient: Patient) -> QuerySet[SessionLog]:

@@ -23,9 +23,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Case,
+    DateTimeField,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -33,6 +35,7 @@ from django.db.models import (
 )
 from django.utils import translation
 
+from compiled_sql import CompiledQuery, Param, model_columns, model_from_row
 from patients.models import Assignment, AssignmentStatus, Patient
 from patients.rules import local_day
 from questionnaires.models import Option, Questionnaire, QuestionnaireRequest, Response, ScoreBand
@@ -138,15 +141,50 @@ def due_questionnaires(*, patient: Patient, today: date, program_start: date) ->
     return _scheduled(questionnaires, patient=patient, today=today, program_start=program_start)
 
 
+OPEN_REQUEST = Q(
+    answered_at__isnull=True, cancelled_at__isnull=True
+)  # neither answered nor cancelled
+
+# The questionnaires the patient answered for a scheduled week since the programme started, and
+# the active questionnaires with the patient's open request for each: what /today/ asks on every
+# visit, compiled once per process (compiled_sql).
+_ANSWERED = CompiledQuery(
+    lambda: (
+        Response.objects.filter(
+            patient_id=Param("patient", IntegerField()),
+            due_week__isnull=False,
+            submitted_at__gte=Param("since", DateTimeField()),
+        )
+        .order_by()
+        .values_list("questionnaire_id", "due_week")
+    )
+)
+
+
+def _questionnaires_with_open_request() -> Any:
+    requested = QuestionnaireRequest.objects.filter(
+        OPEN_REQUEST, patient_id=Param("patient", IntegerField()), questionnaire=OuterRef("pk")
+    ).order_by()
+    return (
+        Questionnaire.objects.filter(is_active=True)
+        .order_by("title_de", "id")
+        .values(
+            *model_columns(Questionnaire),
+            request_pk=Subquery(requested.values("pk")[:1]),
+            request_due_on=Subquery(requested.values("due_on")[:1]),
+            request_requested_at=Subquery(requested.values("requested_at")[:1]),
+        )
+    )
+
+
+_WITH_OPEN_REQUEST = CompiledQuery(_questionnaires_with_open_request)
+
+
 def _scheduled(
     questionnaires: Sequence[Questionnaire], *, patient: Patient, today: date, program_start: date
 ) -> list[Due]:
     answered = set(
-        Response.objects.filter(
-            patient=patient,
-            due_week__isnull=False,
-            submitted_at__gte=_start_instant(program_start, patient.time_zone),
-        ).values_list("questionnaire_id", "due_week")
+        _ANSWERED.tuples(patient=patient.pk, since=_start_instant(program_start, patient.time_zone))
     )
     return [
         Due(questionnaire=questionnaire, due_week=week, opens_on=opens_on, closes_on=closes_on)
@@ -158,28 +196,23 @@ def _scheduled(
 
 def open_requests(*, patient: Patient) -> QuerySet[QuestionnaireRequest]:
     """The patient's requests that are neither answered nor cancelled."""
-    return QuestionnaireRequest.objects.filter(
-        patient=patient, answered_at__isnull=True, cancelled_at__isnull=True
-    )
+    return QuestionnaireRequest.objects.filter(OPEN_REQUEST, patient=patient)
 
 
 def due_with_requests(*, patient: Patient, today: date, program_start: date | None) -> list[Due]:
     """The schedule's due questionnaires (none without a programme) and the open requests,
     each questionnaire once: two queries, one without a programme. The open request (at most
     one per questionnaire) comes with the questionnaires, in subqueries."""
-    requested = open_requests(patient=patient).filter(questionnaire=OuterRef("pk")).order_by()
-    queryset = (
-        Questionnaire.objects.filter(is_active=True)
-        .annotate(
-            request_pk=Subquery(requested.values("pk")[:1]),
-            request_due_on=Subquery(requested.values("due_on")[:1]),
-            request_requested_at=Subquery(requested.values("requested_at")[:1]),
-        )
-        .order_by("title_de", "id")
-    )
+    rows = _WITH_OPEN_REQUEST.rows(patient=patient.pk)
     if program_start is None:
-        queryset = queryset.filter(request_pk__isnull=False)
-    questionnaires = list(queryset)
+        rows = [row for row in rows if row["request_pk"] is not None]
+    questionnaires = []
+    for row in rows:
+        questionnaire = model_from_row(Questionnaire, row)
+        questionnaire.request_pk = row["request_pk"]
+        questionnaire.request_due_on = row["request_due_on"]
+        questionnaire.request_requested_at = row["request_requested_at"]
+        questionnaires.append(questionnaire)
     requests = {
         questionnaire.pk: QuestionnaireRequest(
             pk=questionnaire.request_pk,
