@@ -16,8 +16,7 @@ YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 class ScaleWidget(forms.RadioSelect):
     """0–10 as a row of large radio buttons: one tap on a phone, arrow keys on a keyboard."""
 
-    template_name = "portal/widgets/scale.html"
-    option_template_name = "portal/widgets/scale_option.html"
+    template_name = "portal/widgets/scale.html"  # writes its options itself
 
 
 def nrs_field(label, *, required=True, help_text=""):

@@ -74,18 +74,18 @@ def test_the_table_shows_both_ceilings_latencies_loads_and_verdicts():
     assert [entry["share"] for entry in table] == [1.0, 0.75, 0.45, 0.35]
     assert [entry["met"] for entry in table][2:] == [True, False]
     assert text[1].startswith("Django's default middleware, one indexed query (one-file app")
-    assert "1600.0" in text[1] and "100%" in text[1] and "0.31 → 1.90" in text[1]
-    assert "this project's middleware, one indexed query" in text[2] and " 75%" in text[2]
+    assert "1600.0" in text[1] and "100.0%" in text[1] and "0.31 → 1.90" in text[1]
+    assert "this project's middleware, one indexed query" in text[2] and " 75.0%" in text[2]
     assert text[3].split()[-1] == "yes" and text[4].split()[-1] == "no"
     assert (
         "| Django's default middleware, one indexed query (one-file app; the ceiling) "
-        "| 1600.0 | 2.5 | 4.2 | 100% | 1 | 0.31 → 1.90 | — | — |"
+        "| 1600.0 | 2.5 | 4.2 | 100.0% | 1 | 0.31 → 1.90 | — | — |"
     ) in markdown
     assert (
-        "| GET /api/v1/me/today/ | 720.0 | 5.6 | 12.5 | 45% | 4 | 0.40 → 2.10 "
+        "| GET /api/v1/me/today/ | 720.0 | 5.6 | 12.5 | 45.0% | 4 | 0.40 → 2.10 "
         "| ≥ 40%, p99 ≤ 50 ms, ≤ 6 q | yes |"
     ) in markdown
-    assert "| 35% | 3 | 0.40 → 2.10 | ≥ 30%, p99 ≤ 50 ms, ≤ 4 q | no |" in markdown
+    assert "| 35.0% | 3 | 0.40 → 2.10 | ≥ 30%, p99 ≤ 50 ms, ≤ 4 q | no |" in markdown
     assert (
         "Memory per worker after the run (RSS): this project 96, 101 MB (target ≤ 150 MB: met); "
         "the one-file Django app 38, 38 MB."

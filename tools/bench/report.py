@@ -193,7 +193,7 @@ def text_table(table: list[dict]) -> str:
         m = entry["m"]
         lines.append(
             f"{entry['row'].label:<72} {m.rps:>8.1f} {m.p50_ms:>7.1f} {m.p99_ms:>7.1f} "
-            f"{entry['share']:>6.0%} {entry['queries']:>5} {_loads(m):>12}  "
+            f"{entry['share']:>6.1%} {entry['queries']:>5} {_loads(m):>12}  "
             f"{_target(entry['row']):<26} {_verdict(entry)}"
         )
     return "\n".join(lines)
@@ -228,7 +228,7 @@ def markdown(
         m = entry["m"]
         out.append(
             f"| {entry['row'].label} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | "
-            f"{entry['share']:.0%} | {entry['queries']} | {_loads(m)} | "
+            f"{entry['share']:.1%} | {entry['queries']} | {_loads(m)} | "
             f"{_target(entry['row'])} | {_verdict(entry)} |"
         )
     out += ["", memory_line(memory), "", "Machine during the run: " + conditions_line(conditions)]
@@ -268,7 +268,8 @@ def _reminder_section(report: dict) -> list[str]:
         "",
         f"Writing the {write['rows']:,} delivery records of the catch-up window "
         f"(`deliveries_create`, rolled back): {write['seconds']:.2f} s in "
-        f"{write['queries']} queries ({write['seconds_per_100k']:.2f} s per 100 000 records).",
+        f"{write['queries']} {'query' if write['queries'] == 1 else 'queries'} "
+        f"({write['seconds_per_100k']:.2f} s per 100 000 records).",
         "",
     ]
     return out
