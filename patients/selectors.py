@@ -111,7 +111,7 @@ def _related_model(path: str) -> Any:
     return model
 
 
-def _open_prescription_query() -> QuerySet[PrescriptionItem, dict[str, Any]]:
+def _open_prescription_query() -> Any:  # a values() queryset of dynamic columns
     columns = model_columns(PrescriptionItem)
     for path, prefix in _PRESCRIPTION_JOINS:
         columns += model_columns(_related_model(path), prefix)
@@ -631,18 +631,20 @@ def _safety_annotations(patient: Any, midnight: Any) -> dict[str, Exists]:
         kind__in=[rules.FlagReason.PAIN_HIGH, rules.FlagReason.NEXT_DAY_PAIN_HIGH],
         created_at__gte=midnight,
     )
-    open_flags = RedFlag.objects.filter(patient_id=patient, cleared_at__isnull=True)
-    return {"stopped": Exists(open_flags), "high": Exists(high)}
+    return {"stopped": Exists(_open_flags(patient)), "high": Exists(high)}
 
 
-def _open_flags(patient: Patient) -> QuerySet[RedFlag]:
-    return RedFlag.objects.filter(patient=patient, cleared_at__isnull=True)
+def _open_flags(patient: Any) -> QuerySet[RedFlag]:
+    """The patient's red flags not yet cleared; ``patient`` is an id or a ``Param``."""
+    return RedFlag.objects.filter(patient_id=patient, cleared_at__isnull=True)
 
 
 def _safety_from(patient: Patient, row: dict[str, Any] | None) -> SafetyState:
     row = row or {"stopped": False, "high": False}
     open_signs = (
-        sorted(set(_open_flags(patient).values_list("sign", flat=True))) if row["stopped"] else []
+        sorted(set(_open_flags(patient.pk).values_list("sign", flat=True)))
+        if row["stopped"]
+        else []
     )
     advice = rules.red_flag_advice(open_signs)
     if not open_signs and row["high"]:
@@ -654,7 +656,7 @@ def _patient_midnight(patient: Patient, today: date) -> datetime:
     return datetime.combine(today, time.min, tzinfo=ZoneInfo(patient.time_zone or "UTC"))
 
 
-def _day_row_query(*, ticks: bool) -> QuerySet[Patient, dict[str, Any]]:
+def _day_row_query(*, ticks: bool) -> Any:  # a values() queryset of dynamic columns
     """The patient's row carrying the safety state, the catalogue revision and (PostgreSQL's
     array subquery) today's habit ticks: what every portal page and ``me/today/`` ask first."""
     patient = Param("patient", IntegerField())
@@ -673,17 +675,6 @@ def _day_row_query(*, ticks: bool) -> QuerySet[Patient, dict[str, Any]]:
 
 
 # Compiled once per process (compiled_sql): building these costs more than running them.
-_SAFETY_ROW = CompiledQuery(
-    lambda: (
-        Patient.objects.filter(pk=Param("patient", IntegerField()))
-        .annotate(
-            **_safety_annotations(
-                Param("patient", IntegerField()), Param("midnight", DateTimeField())
-            )
-        )
-        .values("stopped", "high")[:1]
-    )
-)
 _DAY_ROW = CompiledQuery(lambda: _day_row_query(ticks=False))
 _DAY_ROW_WITH_TICKS = CompiledQuery(lambda: _day_row_query(ticks=True))
 
@@ -697,7 +688,8 @@ def safety_state(*, patient: Patient, today: date) -> SafetyState:
     symptom report or a next-day check raised such an alert since the patient's midnight): one
     query, two when a red flag is open. The portal's banner, ``/today/`` and ``me/today/`` use
     it."""
-    row = _first(_SAFETY_ROW.rows(patient=patient.pk, midnight=_patient_midnight(patient, today)))
+    # The day's row without the ticks; its catalogue revision costs a primary-key read.
+    row = _first(_DAY_ROW.rows(patient=patient.pk, midnight=_patient_midnight(patient, today)))
     return _safety_from(patient, row)
 
 

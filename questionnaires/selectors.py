@@ -207,23 +207,18 @@ def due_with_requests(*, patient: Patient, today: date, program_start: date | No
     if program_start is None:
         rows = [row for row in rows if row["request_pk"] is not None]
     questionnaires = []
+    requests = {}
     for row in rows:
         questionnaire = model_from_row(Questionnaire, row)
-        questionnaire.request_pk = row["request_pk"]
-        questionnaire.request_due_on = row["request_due_on"]
-        questionnaire.request_requested_at = row["request_requested_at"]
         questionnaires.append(questionnaire)
-    requests = {
-        questionnaire.pk: QuestionnaireRequest(
-            pk=questionnaire.request_pk,
-            patient=patient,
-            questionnaire=questionnaire,
-            due_on=questionnaire.request_due_on,
-            requested_at=questionnaire.request_requested_at,
-        )
-        for questionnaire in questionnaires
-        if questionnaire.request_pk is not None
-    }
+        if row["request_pk"] is not None:
+            requests[questionnaire.pk] = QuestionnaireRequest(
+                pk=row["request_pk"],
+                patient=patient,
+                questionnaire=questionnaire,
+                due_on=row["request_due_on"],
+                requested_at=row["request_requested_at"],
+            )
     scheduled = (
         _scheduled(questionnaires, patient=patient, today=today, program_start=program_start)
         if program_start is not None

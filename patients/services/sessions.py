@@ -73,7 +73,7 @@ def _context_extra(*, patient: Any, key: Any) -> dict[str, Any]:
     return extra
 
 
-def _context_query(*, keyed: bool) -> QuerySet[PrescriptionItem, dict[str, Any]]:
+def _context_query(*, keyed: bool) -> QuerySet[PrescriptionItem, Any]:
     patient = Param("patient", IntegerField())
     return (
         PrescriptionItem.objects.filter(
