@@ -139,17 +139,15 @@ def _prescription_item(row: dict[str, Any], assignment: Assignment | None) -> Pr
     for path, prefix in _PRESCRIPTION_JOINS:
         if assignment is not None and path.startswith("assignment__"):
             continue  # the shared assignment has its programme and phase already
+        # Every join is a required foreign key (an inner join): each row has all six objects.
         if path == "assignment" and assignment is not None:
             related: Any = assignment
-        elif row[f"{prefix}id"] is None:
-            related = None
         else:
             related = model_from_row(_related_model(path), row, prefix)
         owner_path, _, name = path.rpartition("__")
         owner = objects[owner_path]
         objects[path] = related
-        if owner is not None:
-            owner._meta.get_field(name).set_cached_value(owner, related)
+        owner._meta.get_field(name).set_cached_value(owner, related)
     return item
 
 
