@@ -172,19 +172,21 @@ def active_items(assignment: Assignment) -> QuerySet[PrescriptionItem]:
     )
 
 
+def _done_entries(since: Any, until: Any) -> QuerySet[ExerciseEntry]:
+    """Exercise entries done (not skipped) in sessions from ``since`` to ``until`` (values or
+    ``Param``s), unordered: the model's default would add the entry id to a DISTINCT."""
+    return ExerciseEntry.objects.filter(
+        session__local_date__gte=since, session__local_date__lte=until, skipped=False
+    ).order_by()
+
+
 def done_days(
     *, patient_ids: Iterable[int], since: date, until: date
 ) -> dict[int, dict[int, list[date]]]:
     """patient → exercise → days it was done (not skipped), in one query."""
     rows = (
-        ExerciseEntry.objects.filter(
-            session__patient_id__in=list(patient_ids),
-            session__local_date__gte=since,
-            session__local_date__lte=until,
-            skipped=False,
-        )
-        # No ordering: the model's default would add the entry id to the DISTINCT.
-        .order_by()
+        _done_entries(since, until)
+        .filter(session__patient_id__in=list(patient_ids))
         .values_list("session__patient_id", "exercise_id", "session__local_date")
         .distinct()
     )
@@ -196,13 +198,8 @@ def done_days(
 
 _DONE_DAYS = CompiledQuery(
     lambda: (
-        ExerciseEntry.objects.filter(
-            session__patient_id=Param("patient", IntegerField()),
-            session__local_date__gte=Param("since", DateField()),
-            session__local_date__lte=Param("until", DateField()),
-            skipped=False,
-        )
-        .order_by()
+        _done_entries(Param("since", DateField()), Param("until", DateField()))
+        .filter(session__patient_id=Param("patient", IntegerField()))
         .values_list("exercise_id", "session__local_date")
         .distinct()
     )

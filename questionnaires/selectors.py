@@ -141,9 +141,8 @@ def due_questionnaires(*, patient: Patient, today: date, program_start: date) ->
     return _scheduled(questionnaires, patient=patient, today=today, program_start=program_start)
 
 
-OPEN_REQUEST = Q(
-    answered_at__isnull=True, cancelled_at__isnull=True
-)  # neither answered nor cancelled
+# A request neither answered nor cancelled.
+OPEN_REQUEST = Q(answered_at__isnull=True, cancelled_at__isnull=True)
 
 # The questionnaires the patient answered for a scheduled week since the programme started, and
 # the active questionnaires with the patient's open request for each: what /today/ asks on every
